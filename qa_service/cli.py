@@ -25,7 +25,13 @@ from .config import Settings, get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="营商政策问答 / policy Q&A with exact citations")
 corpus_app = typer.Typer(no_args_is_help=True, help="the policy documents and their items")
+index_app = typer.Typer(no_args_is_help=True, help="build and inspect the search index")
+eval_app = typer.Typer(no_args_is_help=True, help="quality on gold questions")
+bench_app = typer.Typer(no_args_is_help=True, help="speed and memory figures")
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")
 
 out = Console()
 err = Console(stderr=True)
@@ -149,6 +155,161 @@ def corpus_export(
             fh.close()
     if output:
         err.print(f"wrote {len(corpus.items)} items to {output}")
+
+
+# -- index -----------------------------------------------------------------------
+@index_app.command("build")
+def index_build(
+    hnsw: bool = typer.Option(False, "--hnsw", help="approximate FAISS index (for corpora past ~100k items)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Embed every item (cached by text hash), build FAISS + keyword indexes, publish atomically."""
+    from .index.embedders import EmbedderError
+    from .index.store import IndexUnavailable, build_index
+
+    settings = state.settings.model_copy(update={"faiss_index": "hnsw"} if hnsw else {})
+    try:
+        m = build_index(settings, progress=not quiet)
+    except (IndexUnavailable, EmbedderError) as e:
+        fail(str(e))
+    for e in m["corpus_errors"]:
+        err.print(f"[yellow]警告 / warning: {e}[/yellow]")
+    err.print(f"index {m['build_id']}: {m['document_count']} documents, {m['item_count']} items, "
+              f"{m['embedded_new']} embedded, {m['embedded_cached']} from cache, {m['build_seconds']}s, model {m['model']}")
+
+
+@index_app.command("info")
+def index_info() -> None:
+    """The manifest of the served index, and whether it is stale."""
+    from .index.store import IndexUnavailable, load_index
+
+    try:
+        idx = load_index(state.settings)
+    except IndexUnavailable as e:
+        fail(str(e))
+    print(json.dumps(idx.manifest | {"path": str(idx.path), "stale": idx.stale_reason}, ensure_ascii=False, indent=2))
+
+
+def _retriever():
+    from .index.embedders import EmbedderError
+    from .index.store import IndexUnavailable
+    from .retrieve.retriever import Retriever
+
+    try:
+        return Retriever.from_settings(state.settings, progress=True)
+    except (IndexUnavailable, EmbedderError) as e:
+        fail(str(e))
+
+
+def _filters(region, level, doc, year_from, year_to, no_other):
+    from pydantic import ValidationError
+
+    from .models import SearchFilters
+
+    try:
+        return SearchFilters(region=region, level=level, doc=doc, year_from=year_from, year_to=year_to, include_other_provinces=not no_other)
+    except ValidationError as e:
+        fail(f"过滤条件无效 / invalid filter: {e.errors()[0]['loc'][0]}: {e.errors()[0]['msg']}")
+
+
+def hit_json(h) -> dict:
+    """One search hit as the CLI and the batch mode print it."""
+    d = h.document
+    return {
+        "item_id": h.item.id,
+        "doc_id": d.id,
+        "doc_title": d.title,
+        "attachment_title": d.attachment_title,
+        "doc_number": d.doc_number,
+        "issuer": d.issuer,
+        "date": d.date,
+        "region": d.region,
+        "path": h.item.citation_path(),
+        "citation": d.cite(h.item),
+        "scope": h.item.scope.value,
+        "kind": h.item.kind,
+        "text": h.item.text,
+        "score": h.score,
+        "dense": h.dense,
+        "keyword": h.keyword,
+    }
+
+
+@app.command("search")
+def search(
+    query: Optional[str] = typer.Argument(None, help="a question or a few words"),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="file with one question per line"),
+    region: Optional[str] = typer.Option(None, help="西安 / 西咸新区 / 陕西省 …"),
+    level: Optional[str] = typer.Option(None, help="province | city | district | new_area"),
+    doc: Optional[str] = typer.Option(None, help="document id, 文号 or part of its title"),
+    year_from: Optional[int] = typer.Option(None),
+    year_to: Optional[int] = typer.Option(None),
+    no_other_provinces: bool = typer.Option(False, "--no-other-provinces", help="leave out 省外经验"),
+    top_k: int = typer.Option(5, "--top-k", min=1, max=50),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Matching clauses, best first, each with its citation and score."""
+    from .retrieve.retriever import FilterError
+
+    if not query and not batch:
+        fail("请给出查询或 --batch 文件 / give a query or --batch FILE")
+    f = _filters(region, level, doc, year_from, year_to, no_other_provinces)
+    r = _retriever()
+    questions = [query] if query else _read_batch(batch)
+    for q in questions:
+        try:
+            res = r.search(q, f, top_k=top_k)
+        except FilterError as e:
+            fail(str(e))
+        if as_json:
+            print(json.dumps({"question": q, "found": res.found, "top_score": round(res.top_score, 4),
+                              "hits": [hit_json(h) for h in res.hits]}, ensure_ascii=False), flush=True)
+            continue
+        out.print(f"[bold]{q}[/bold]  " + ("" if res.found else "[yellow](低于阈值：可能没有直接答案 / below threshold)[/yellow]"))
+        for n, h in enumerate(res.hits, 1):
+            out.print(f"[cyan]{n}. {h.document.cite(h.item)}[/cyan] {h.document.doc_number or ''} · {h.document.region or ''} · {h.score:.3f}"
+                      + (" · [magenta]省外经验[/magenta]" if h.item.scope.value == "省外经验" else ""))
+            out.print("   " + h.item.text[:200] + ("…" if len(h.item.text) > 200 else ""))
+
+
+def _read_batch(path: Path) -> list[str]:
+    try:
+        lines = [l.strip() for l in path.read_text(encoding="utf-8").splitlines()]
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"无法读取批量文件 / cannot read batch file {path}: {e}")
+    qs = [l for l in lines if l]
+    if not qs:
+        fail(f"批量文件为空 / batch file is empty: {path}")
+    return qs
+
+
+# -- evaluation --------------------------------------------------------------------
+@eval_app.command("retrieval")
+def eval_retrieval(
+    gold: Path = typer.Option(..., "--gold", help="gold questions (JSONL, format of shared/eval/README.md)"),
+    as_json: bool = typer.Option(False, "--json", help="print the metrics as one JSON object"),
+) -> None:
+    """Recall@1, Recall@5, clause recall@5, MRR@10 (overall and per type); reports under eval/reports/."""
+    from .evaluation.gold import load_gold
+    from .evaluation.report import write_report
+    from .evaluation.retrieval import evaluate_retrieval, rows_as_dicts
+
+    try:
+        questions = load_gold(gold)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+    r = _retriever()
+    summary, rows = evaluate_retrieval(r, questions)
+    dicts = rows_as_dicts(rows)
+    for d in dicts:
+        if d["type"] != "out_of_scope" and not (d["first_match"] and d["first_match"] <= 5):
+            d["miss"] = f"no gold clause in top 5: {', '.join(d['top_ids'])}"
+    jp, mp = write_report("retrieval", gold, summary, dicts, {"model": r.index.manifest["model"], "threshold": r.settings.min_score})
+    if as_json:
+        print(json.dumps({"overall": summary["overall"], "by_type": summary["by_type"], "latency_ms": summary["latency_ms"]}, ensure_ascii=False))
+    else:
+        out.print(mp.read_text(encoding="utf-8"))
+        err.print(f"reports: {jp} {mp}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Level(str, Enum):
@@ -175,6 +175,19 @@ class Citation(BaseModel):
     quote: str = Field(description="the sentence(s) the answer relies on")
     text: str = Field(description="the full item text")
     score: float | None = None
+
+
+class SearchFilters(BaseModel):
+    """Narrowing a search; unknown keys are refused rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    region: str | None = Field(None, max_length=20, description="西安 / 西安市 / 西咸新区 / 陕西省 …")
+    level: Level | None = None
+    doc: str | None = Field(None, max_length=100, description="document id, 文号 or part of its title")
+    year_from: int | None = Field(None, ge=1990, le=2100)
+    year_to: int | None = Field(None, ge=1990, le=2100)
+    include_other_provinces: bool = Field(True, description="include 省外经验 (other provinces' practice)")
 
 
 class Hit(BaseModel):

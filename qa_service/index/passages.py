@@ -1,0 +1,38 @@
+"""What gets embedded and keyword-indexed for an item: its text in context.
+
+A clause such as 「19.提升开办企业质效…」 only says 企业开办 in its heading, and
+「3个工作日内办结用水报装」 only says 西咸 in its document's title, so both
+indexes see the document's short title and the heading path before the text.
+
+>>> from qa_service.models import Document, Item
+>>> d = Document(id="d", title="咸阳市人民政府办公室关于印发2023年深化“放管服”改革工作要点的通知",
+...              attachment_title="咸阳市2023年深化“放管服”改革工作要点", source_file="f")
+>>> short_title(d)
+'咸阳市2023年深化“放管服”改革工作要点'
+"""
+from __future__ import annotations
+
+import re
+
+from ..models import Document, Item
+
+RECIPE_VERSION = 2  # bump when passage_text changes: every vector must be recomputed
+
+
+def short_title(doc: Document) -> str:
+    """The policy's own name: the attachment a notice issues, or the title without 关于印发…的通知."""
+    if doc.attachment_title:
+        return doc.attachment_title
+    m = re.search(r"印发《(.+?)》", doc.title)
+    if m:
+        return m.group(1)
+    return re.sub(r"^.*?关于", "", doc.title).removesuffix("的通知") or doc.title
+
+
+def passage_text(doc: Document, item: Item) -> str:
+    if item.kind == "header":
+        meta = "，".join(x for x in (doc.doc_number, doc.issuer, doc.date, doc.region) if x)
+        return f"{doc.title}｜{short_title(doc)}｜{meta}｜{item.text}"
+    heading = "｜".join(item.heading_path[-2:])
+    scope = "省外经验：" if item.scope.value == "省外经验" else ""
+    return f"{short_title(doc)}｜{heading}｜{scope}{item.text}" if heading else f"{short_title(doc)}｜{scope}{item.text}"

@@ -1,0 +1,168 @@
+"""The retriever: question (+ filters) -> ranked clauses with scores, for API, UI, CLI and eval.
+
+>>> from qa_service.config import Settings
+>>> r = Retriever.from_settings(Settings())                     # doctest: +SKIP
+>>> res = r.search("企业开办要几天", SearchFilters(region="西安"))  # doctest: +SKIP
+>>> res.found, res.hits[0].item.id                               # doctest: +SKIP
+(True, 'xa-2022-tasks:s2.t1.19')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..config import Settings
+from ..index.embedders import Embedder, load_embedder
+from ..index.keyword import BIGRAM
+from ..index.store import LoadedIndex, ensure_index
+from ..models import Hit, Scope, SearchFilters
+from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
+from .query import QueryPlan, analyze
+
+# how much each kind of item counts when the question is not about the document itself
+KIND_WEIGHT = {"header": 0.75, "signature": 0.3, "footer": 0.2, "attachments": 0.3, "notice": 0.9}
+REGION_BOOST = 1.2
+FOREIGN_MATCH_BOOST = 1.2
+FOREIGN_OTHER = 0.55  # a question about Beijing is not answered by a Xi'an rule
+
+
+class FilterError(ValueError):
+    """A filter value that names nothing in the corpus."""
+
+    def __init__(self, field: str, zh: str, en: str):
+        self.field = field
+        self.zh, self.en = zh, en
+        super().__init__(f"{zh} / {en}")
+
+
+@dataclass
+class SearchResult:
+    question: str
+    plan: QueryPlan
+    hits: list[Hit]
+    found: bool
+    top_score: float
+
+
+class Retriever:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings | None = None, weights: FusionWeights = DEFAULT_WEIGHTS):
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings or Settings()
+        self.weights = weights
+        docs = index.docs_by_id
+        items = index.items
+        self.n = len(items)
+        self.item_doc = [docs[i.doc_id] for i in items]
+        self.region = [d.region or "" for d in self.item_doc]
+        self.level = np.array([d.level.value if d.level else "" for d in self.item_doc])
+        self.year = np.array([d.year or 0 for d in self.item_doc])
+        self.other = np.array([i.scope == Scope.other_province for i in items])
+        self.kind = [i.kind for i in items]
+        self.source = [i.table_row.source if i.table_row else "" for i in items]
+        self._kind_weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind], dtype=np.float32)
+        self._is_header = np.array([k == "header" for k in self.kind])
+        self._is_goal = np.array([k == "goal" for k in self.kind])
+
+    @classmethod
+    def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
+        index = ensure_index(settings, progress=progress)
+        return cls(index, load_embedder(settings.embedding_model), settings)
+
+    # -- filters ---------------------------------------------------------------
+    def known_regions(self) -> list[str]:
+        return sorted({r for r in self.region if r})
+
+    def filter_mask(self, f: SearchFilters | None) -> np.ndarray:
+        mask = np.ones(self.n, dtype=bool)
+        if f is None:
+            return mask
+        if f.region:
+            want = f.region.strip()
+            hits = [r for r in self.known_regions() if r.startswith(want) or want.startswith(r.split("（")[0]) or r.split("（")[0].rstrip("市区") == want]
+            if not hits:
+                raise FilterError("region", f"未知地区：{want}（可选：{'、'.join(self.known_regions())}）",
+                                  f"unknown region {want!r}; known: {', '.join(self.known_regions())}")
+            mask &= np.array([r in hits for r in self.region])
+        if f.level:
+            mask &= self.level == f.level.value
+        if f.doc:
+            d = self.index.document(f.doc)
+            if d is None:
+                raise FilterError("doc", f"找不到文件：{f.doc}", f"no document matches {f.doc!r}")
+            mask &= np.array([x.id == d.id for x in self.item_doc])
+        if f.year_from:
+            mask &= self.year >= f.year_from
+        if f.year_to:
+            mask &= self.year <= f.year_to
+        if f.year_from and f.year_to and f.year_from > f.year_to:
+            raise FilterError("year_from", "起始年份晚于截止年份", "year_from is after year_to")
+        if not f.include_other_provinces:
+            mask &= ~self.other
+        return mask
+
+    # -- scoring -----------------------------------------------------------------
+    def dense_scores(self, plan: QueryPlan) -> np.ndarray:
+        q = self.embedder.encode_queries([plan.dense_text])
+        k = self.n if self.index.manifest.get("faiss_index", "flat") == "flat" else min(self.n, 512)
+        sims, ids = self.index.faiss_index.search(q, k)
+        out = np.zeros(self.n, dtype=np.float32)
+        valid = ids[0] >= 0
+        out[ids[0][valid]] = sims[0][valid]
+        return out
+
+    def keyword_scores(self, plan: QueryPlan) -> tuple[np.ndarray, float, list[str]]:
+        tok = self.index.tokenizer
+        original = tok(plan.normalized)
+        expanded = [t for t in tok(" ".join(plan.expansions)) if t not in set(original)] if plan.expansions else []
+        weights = {t: 0.6 for t in expanded}
+        scores = self.index.bm25.scores(original + expanded, weights)
+        return scores, self.index.bm25.max_score(original), [t for t in tok.words(plan.normalized)]
+
+    def boosts(self, plan: QueryPlan) -> np.ndarray:
+        """Multipliers per item: kinds that rarely answer, the region named, a place outside Shaanxi."""
+        b = self._kind_weight.copy()
+        if "doc" in plan.intents:
+            b[self._is_header] = 1.25
+        if "goal" in plan.intents:
+            b[self._is_goal] *= 1.3
+        if plan.regions:
+            b[np.array([any(r.startswith(x) for x in plan.regions) for r in self.region])] *= REGION_BOOST
+        if plan.foreign_regions and not plan.regions:
+            match = self.other & np.array([any(f in s for f in plan.foreign_regions) for s in self.source])
+            b = np.where(match, b * FOREIGN_MATCH_BOOST, b * FOREIGN_OTHER)
+        return b
+
+    def search(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None, min_score: float | None = None) -> SearchResult:
+        top_k = top_k or self.settings.top_k
+        threshold = self.settings.min_score if min_score is None else min_score
+        mask = self.filter_mask(filters)
+        plan = analyze(question)
+        dense = self.dense_scores(plan)
+        kw, ideal, words = self.keyword_scores(plan)
+        ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k)
+        hits = []
+        for i, score, d, k in ranked:
+            item = self.index.items[i]
+            hits.append(Hit(item=item, document=self.item_doc[i], score=round(score, 4), dense=round(d, 4), keyword=round(k, 4),
+                            highlights=highlight_terms(item.text, words)))
+        top = hits[0].score if hits else 0.0
+        return SearchResult(question, plan, hits, bool(hits) and top >= threshold, top)
+
+
+def highlight_terms(text: str, words: list[str]) -> list[str]:
+    """Query words that occur in the clause, longest first (for <mark> in the UI)."""
+    seen = []
+    for w in sorted(set(words), key=len, reverse=True):
+        if len(w) >= 2 and not w.startswith(BIGRAM) and w in text and not any(w in s for s in seen):
+            seen.append(w)
+    return seen
+
+
+def mark(text: str, terms: list[str], open_: str = "<mark>", close: str = "</mark>") -> str:
+    if not terms:
+        return text
+    rx = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+    return rx.sub(lambda m: f"{open_}{m.group(0)}{close}", text)
