@@ -262,7 +262,7 @@ def search(
         except FilterError as e:
             fail(str(e))
         if as_json:
-            print(json.dumps({"question": q, "found": res.found, "top_score": round(res.top_score, 4),
+            print(json.dumps({"question": q, "found": res.found, "confidence": res.confidence, "top_score": round(res.top_score, 4),
                               "hits": [hit_json(h) for h in res.hits]}, ensure_ascii=False), flush=True)
             continue
         out.print(f"[bold]{q}[/bold]  " + ("" if res.found else "[yellow](低于阈值：可能没有直接答案 / below threshold)[/yellow]"))
@@ -304,7 +304,7 @@ def eval_retrieval(
     for d in dicts:
         if d["type"] != "out_of_scope" and not (d["first_match"] and d["first_match"] <= 5):
             d["miss"] = f"no gold clause in top 5: {', '.join(d['top_ids'])}"
-    jp, mp = write_report("retrieval", gold, summary, dicts, {"model": r.index.manifest["model"], "threshold": r.settings.min_score})
+    jp, mp = write_report("retrieval", gold, summary, dicts, {"model": r.index.manifest["model"], "threshold": r.settings.min_confidence})
     if as_json:
         print(json.dumps({"overall": summary["overall"], "by_type": summary["by_type"], "latency_ms": summary["latency_ms"]}, ensure_ascii=False))
     else:

@@ -44,11 +44,15 @@ def hybrid_rank(
     boost: np.ndarray | None = None,
     weights: FusionWeights = DEFAULT_WEIGHTS,
     top_k: int = 5,
+    groups: np.ndarray | None = None,
+    diversity: float = 0.9,
 ) -> list[tuple[int, float, float, float]]:
     """Top items as (index, score, dense part, keyword part), best first.
 
     ``mask`` keeps only allowed items (filters); ``boost`` multiplies scores
-    (a region the question names).
+    (a region the question names). With ``groups`` (the document of each item),
+    each further item from an already chosen document counts ``diversity`` times
+    less when the top k are filled, so that figures from other documents surface.
     """
     fused, d, k = fuse(dense, keyword, keyword_ideal, weights)
     if boost is not None:
@@ -58,6 +62,17 @@ def hybrid_rank(
     n = min(top_k, int(np.isfinite(fused).sum()))
     if n <= 0:
         return []
-    top = np.argpartition(-fused, n - 1)[:n]
-    top = top[np.argsort(-fused[top], kind="stable")]
-    return [(int(i), float(fused[i]), float(d[i]), float(k[i])) for i in top]
+    if groups is None or diversity >= 1.0:
+        top = np.argpartition(-fused, n - 1)[:n]
+        top = top[np.argsort(-fused[top], kind="stable")]
+        return [(int(i), float(fused[i]), float(d[i]), float(k[i])) for i in top]
+    pool_n = min(int(np.isfinite(fused).sum()), max(50, 4 * n))
+    pool = list(np.argsort(-fused, kind="stable")[:pool_n])
+    chosen: list[int] = []
+    per_group: dict[int, int] = {}
+    while pool and len(chosen) < n:
+        best = max(pool, key=lambda i: fused[i] * diversity ** per_group.get(int(groups[i]), 0))
+        pool.remove(best)
+        chosen.append(int(best))
+        per_group[int(groups[best])] = per_group.get(int(groups[best]), 0) + 1
+    return [(i, float(fused[i]), float(d[i]), float(k[i])) for i in chosen]

@@ -18,12 +18,15 @@ from ..index.embedders import Embedder, load_embedder
 from ..index.keyword import BIGRAM
 from ..index.store import LoadedIndex, ensure_index
 from ..models import Hit, Scope, SearchFilters
+from ..index.passages import passage_text
+from .answerability import Features, answerability, focus_coverage, idf_coverage
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
 from .query import QueryPlan, analyze
 
 # how much each kind of item counts when the question is not about the document itself
 KIND_WEIGHT = {"header": 0.75, "signature": 0.3, "footer": 0.2, "attachments": 0.3, "notice": 0.9}
 REGION_BOOST = 1.2
+DIVERSITY = 1.0  # <1 makes each further clause of one document count less in the top k (off: it did not help on gold)
 FOREIGN_MATCH_BOOST = 1.2
 FOREIGN_OTHER = 0.55  # a question about Beijing is not answered by a Xi'an rule
 
@@ -44,6 +47,7 @@ class SearchResult:
     hits: list[Hit]
     found: bool
     top_score: float
+    confidence: float = 0.0  # probability that the clauses answer the question
 
 
 class Retriever:
@@ -52,6 +56,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings or Settings()
         self.weights = weights
+        self.diversity = DIVERSITY
         docs = index.docs_by_id
         items = index.items
         self.n = len(items)
@@ -65,6 +70,9 @@ class Retriever:
         self._kind_weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind], dtype=np.float32)
         self._is_header = np.array([k == "header" for k in self.kind])
         self._is_goal = np.array([k == "goal" for k in self.kind])
+        doc_index = {d.id: n for n, d in enumerate(index.documents)}
+        self._doc_of = np.array([doc_index[i.doc_id] for i in items])
+        index.tokenizer.nouns("预热")  # load jieba's POS model now, not in the first request
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
@@ -135,21 +143,37 @@ class Retriever:
             b = np.where(match, b * FOREIGN_MATCH_BOOST, b * FOREIGN_OTHER)
         return b
 
-    def search(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None, min_score: float | None = None) -> SearchResult:
+    def search(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None, min_confidence: float | None = None) -> SearchResult:
         top_k = top_k or self.settings.top_k
-        threshold = self.settings.min_score if min_score is None else min_score
+        threshold = self.settings.min_confidence if min_confidence is None else min_confidence
         mask = self.filter_mask(filters)
         plan = analyze(question)
         dense = self.dense_scores(plan)
         kw, ideal, words = self.keyword_scores(plan)
-        ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k)
+        ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k,
+                              groups=self._doc_of, diversity=self.diversity)
         hits = []
         for i, score, d, k in ranked:
             item = self.index.items[i]
             hits.append(Hit(item=item, document=self.item_doc[i], score=round(score, 4), dense=round(d, 4), keyword=round(k, 4),
                             highlights=highlight_terms(item.text, words)))
         top = hits[0].score if hits else 0.0
-        return SearchResult(question, plan, hits, bool(hits) and top >= threshold, top)
+        conf = self.confidence(plan, dense, hits, words) if hits else 0.0
+        return SearchResult(question, plan, hits, bool(hits) and conf >= threshold, top, round(conf, 4))
+
+    def confidence(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str]) -> float:
+        context = "".join(passage_text(h.document, h.item) for h in hits[:3])
+        foreign = bool(plan.foreign_regions and not plan.regions)
+        if foreign and not any(h.item.scope == Scope.other_province and any(f in (h.item.table_row.source if h.item.table_row else "") for f in plan.foreign_regions) for h in hits[:3]):
+            return 0.0  # a question about Chengdu is not answered by Xi'an's rules
+        f = Features(
+            cos=float(dense.max()),
+            focus=focus_coverage(self.index.tokenizer.nouns(plan.normalized), context),
+            coverage=idf_coverage(words, self.index.bm25.idf, context),
+            keyword=hits[0].keyword,
+            foreign=foreign,
+        )
+        return answerability(f)
 
 
 def highlight_terms(text: str, words: list[str]) -> list[str]:
