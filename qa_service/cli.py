@@ -283,7 +283,88 @@ def _read_batch(path: Path) -> list[str]:
     return qs
 
 
+def _service():
+    from .index.embedders import EmbedderError
+    from .index.store import IndexUnavailable
+    from .service import QAService
+
+    try:
+        return QAService.from_settings(state.settings, progress=True)
+    except (IndexUnavailable, EmbedderError) as e:
+        fail(str(e))
+
+
+def answer_json(a) -> dict:
+    return a.model_dump(mode="json")
+
+
+@app.command("ask")
+def ask(
+    question: Optional[str] = typer.Argument(None, help="the question, in plain Chinese"),
+    batch: Optional[Path] = typer.Option(None, "--batch", help="file with one question per line"),
+    region: Optional[str] = typer.Option(None, help="only this region's documents"),
+    mode: str = typer.Option("auto", help="auto | extractive | llm"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """A cited answer: plain text with [n] markers, the sources, conflicts, or an honest "not found"."""
+    from .errors import QAError
+
+    if not question and not batch:
+        fail("请给出问题或 --batch 文件 / give a question or --batch FILE")
+    if mode not in ("auto", "extractive", "llm"):
+        fail(f"未知模式 / unknown mode: {mode}")
+    f = _filters(region, None, None, None, None, False)
+    qa = _service()
+    for q in ([question] if question else _read_batch(batch)):
+        try:
+            a = qa.ask(q, filters=f, mode=mode)
+        except QAError as e:
+            if batch:
+                print(json.dumps({"question": q, "error": e.to_dict()}, ensure_ascii=False), flush=True)
+                continue
+            fail(str(e))
+        if as_json:
+            print(json.dumps(answer_json(a), ensure_ascii=False), flush=True)
+            continue
+        out.print(f"[bold]问：{q}[/bold]")
+        out.print(a.answer)
+        for c in a.citations or a.related:
+            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {c.doc_number or ''} · {c.issuer or ''} · {c.date or ''} · {c.region or ''}", highlight=False)
+        if a.fallback_reason:
+            err.print(f"[yellow]{a.fallback_reason}[/yellow]")
+
+
 # -- evaluation --------------------------------------------------------------------
+@eval_app.command("answers")
+def eval_answers(
+    gold: Path = typer.Option(..., "--gold", help="gold questions (JSONL)"),
+    as_json: bool = typer.Option(False, "--json", help="print the metrics as one JSON object"),
+) -> None:
+    """Fact coverage, citation precision/recall, refusal accuracy, false refusals, latency."""
+    from .evaluation.answers import evaluate_answers
+    from .evaluation.gold import load_gold
+    from .evaluation.report import write_report
+
+    try:
+        questions = load_gold(gold)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+    qa = _service()
+    summary, rows = evaluate_answers(qa, questions)
+    for r in rows:
+        if r["missing_facts"] and r["type"] != "out_of_scope":
+            r["miss"] = f"missing facts {r['missing_facts']}" + ("" if r["found"] else " (refused)")
+        elif r["type"] == "out_of_scope" and r["found"]:
+            r["miss"] = "answered an out-of-scope question"
+    jp, mp = write_report("answers", gold, summary, rows, {"model": qa.index.manifest["model"]})
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        out.print(mp.read_text(encoding="utf-8"))
+        err.print(f"reports: {jp} {mp}")
+
+
+
 @eval_app.command("retrieval")
 def eval_retrieval(
     gold: Path = typer.Option(..., "--gold", help="gold questions (JSONL, format of shared/eval/README.md)"),

@@ -102,6 +102,18 @@ class Document(BaseModel):
         """《title》（文号） — how a document is named in an answer."""
         return f"《{self.title}》" + (f"（{self.doc_number}）" if self.doc_number else "")
 
+    @property
+    def short_title(self) -> str:
+        """The policy's own name: the attachment a notice issues, or the title without 关于印发…的通知."""
+        import re
+
+        if self.attachment_title:
+            return self.attachment_title
+        m = re.search(r"印发《(.+?)》", self.title)
+        if m:
+            return m.group(1)
+        return re.sub(r"^.*?关于", "", self.title).removesuffix("的通知") or self.title
+
     def cite(self, item: "Item") -> str:
         """《…》二、（一）第19条: a notice that issues one measure document is cited by
         that document's own title (《咸阳市2023年深化“放管服”改革工作要点》三、第17条)."""
@@ -111,7 +123,12 @@ class Document(BaseModel):
             and item.kind not in ("header", "signature", "footer", "attachments")
             and not (item.path and item.path[0].startswith(("附件", "通知正文")))
         )
-        return f"《{self.attachment_title if in_attachment else self.title}》{path}"
+        title = self.title
+        if in_attachment:
+            title = self.attachment_title
+        elif "印发《" in self.title and not self.attachment_title and item.kind not in ("header", "signature"):
+            title = self.short_title  # a published summary: cite the policy, not the news line
+        return f"《{title}》{path}"
 
     def matches(self, key: str) -> bool:
         """Does ``key`` (a title fragment or 文号, as gold data cite documents) name this document?"""

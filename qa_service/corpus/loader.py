@@ -137,7 +137,8 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
             date=draft.date or (entry.date if entry else None) or _year_in(title),
             region=(entry.region if entry and entry.region else region),
             level=(entry.level if entry and entry.level else level),
-            attachment_title=next((p.title for p in draft.parts if p.title), None),
+            # the policy a notice issues, when it issues exactly one (782号 issues a table and a case)
+            attachment_title=_single([p.title for p in draft.parts if p.title]),
             source_file=path.name,
             seq=seq,
             line_start=draft.line_start,
@@ -149,6 +150,10 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
         docs.append(doc)
         items += ItemBuilder(doc_id, path.name, wrap).document(draft)
     return docs, items
+
+
+def _single(titles: list[str]) -> str | None:
+    return titles[0] if len(titles) == 1 else None
 
 
 def _year_in(title: str) -> str | None:

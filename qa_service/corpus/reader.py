@@ -4,7 +4,7 @@
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
 >>> _ = p.write_text("\\n# Page 12:\\n一、总体要求\\n\\n坚持 2023 年\\n", encoding="utf-8")
 >>> [(l.no, l.text, l.page, l.blank_before) for l in read_lines(p)]
-[(3, '一、总体要求', 12, True), (5, '坚持2023年', 12, True)]
+[(3, '一、总体要求', 12, False), (5, '坚持2023年', 12, True)]
 """
 from __future__ import annotations
 

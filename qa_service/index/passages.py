@@ -12,21 +12,13 @@ indexes see the document's short title and the heading path before the text.
 """
 from __future__ import annotations
 
-import re
-
 from ..models import Document, Item
 
 RECIPE_VERSION = 2  # bump when passage_text changes: every vector must be recomputed
 
 
 def short_title(doc: Document) -> str:
-    """The policy's own name: the attachment a notice issues, or the title without 关于印发…的通知."""
-    if doc.attachment_title:
-        return doc.attachment_title
-    m = re.search(r"印发《(.+?)》", doc.title)
-    if m:
-        return m.group(1)
-    return re.sub(r"^.*?关于", "", doc.title).removesuffix("的通知") or doc.title
+    return doc.short_title
 
 
 def passage_text(doc: Document, item: Item) -> str:

@@ -117,3 +117,9 @@ def analyze(question: str) -> QueryPlan:
             plan.regions.append(region)
     plan.foreign_regions = [f for f in FOREIGN if f in q]
     return plan
+
+# words that say what kind of answer is wanted, not what it is about
+STOP_TERMS = set(
+    "多少 多久 几天 几个 什么 怎么 怎样 哪个 哪些 哪几 是否 可以 能不能 有没有 要求 规定 文件 部门 单位 政府 问题 情况 一下 现在 今年 "
+    "到底 一般 还要 需要 时候 时间 多长 长时间 多长时间 办理 办法 说法 一样 不同 分别 我们 你们 他们 这个 那个 啥 咋".split()
+)

@@ -1,0 +1,263 @@
+"""The default composer: deterministic, no LLM. Every sentence of the answer is a
+quoted sentence of a cited clause, followed by its [n] marker, so every figure
+in an answer can be traced to the clause it comes from.
+"""
+from __future__ import annotations
+
+import re
+
+from ..models import Answer, Citation, Hit, Scope
+from ..retrieve.retriever import SearchResult
+from .conflicts import Sourced, find_conflict
+from .sentences import figures, split_sentences
+
+MAX_SOURCES = 4
+MAX_FIGURE_SOURCES = 6  # a time/amount question may cite more documents, one per distinct figure
+RELATIVE_FLOOR = 0.6  # several places asked about: a clause under 60% of the best one is not cited
+NEAR_TIE = 0.85  # one thing asked about: only clauses nearly as good as the best one are cited too
+FIGURE_FLOOR = 0.45
+TIME_UNITS = {"days", "hours", "minutes", "months"}
+AMOUNT_UNITS = {"percent", "money", "count"}
+
+
+def make_citation(n: int, hit: Hit, quote: str) -> Citation:
+    d, it = hit.document, hit.item
+    return Citation(
+        n=n,
+        item_id=it.id,
+        doc_id=d.id,
+        doc_title=d.title,
+        doc_number=d.doc_number,
+        issuer=d.issuer,
+        date=d.date,
+        region=d.region,
+        level=d.level,
+        path=it.citation_path(),
+        page=it.page_start,
+        citation=d.cite(it),
+        scope=it.scope,
+        quote=quote,
+        text=it.text,
+        score=hit.score,
+    )
+
+
+def query_terms(result: SearchResult) -> list[str]:
+    """Words that should occur in an answering sentence: the question's and its policy synonyms."""
+    from ..retrieve.query import STOP_TERMS
+
+    plan = result.plan
+    raw = re.findall(r"[\u4e00-\u9fffA-Za-z0-9]{2,}", plan.normalized)
+    words = set()
+    for chunk in raw:
+        for n in range(min(len(chunk), 6), 1, -1):
+            for i in range(0, len(chunk) - n + 1):
+                words.add(chunk[i : i + n])
+    words |= set(plan.expansions)
+    return sorted((w for w in words if w not in STOP_TERMS), key=len, reverse=True)
+
+
+def sentence_score(sentence: str, terms: list[str], intents: set[str]) -> float:
+    score = 0.0
+    covered: list[str] = []
+    for t in terms:
+        if t in sentence and not any(t in c for c in covered):
+            covered.append(t)
+            score += len(t) ** 1.5
+    units = {f.unit_class for f in figures(sentence)}
+    if "time" in intents and units & TIME_UNITS:
+        score += 6
+    if "amount" in intents and units & AMOUNT_UNITS:
+        score += 4
+    return score
+
+
+def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = 2, max_chars: int = 220) -> tuple[str, float]:
+    sents = split_sentences(text)
+    if len(text) <= 90 or len(sents) == 1:
+        return text, sentence_score(text, terms, intents)
+    scored = sorted(((sentence_score(s, terms, intents), k, s) for k, s in enumerate(sents)), reverse=True)
+    best = scored[0][0]
+    chosen = [scored[0]]
+    for sc, k, s in scored[1:limit]:
+        if sc >= 0.6 * best and sc > 0 and sum(len(c[2]) for c in chosen) + len(s) <= max_chars:
+            chosen.append((sc, k, s))
+    chosen.sort(key=lambda c: c[1])  # keep the clause's own order
+    return "".join(c[2] for c in chosen), best
+
+
+def _region_label(hit: Hit) -> str:
+    d = hit.document
+    bits = [d.region or ""]
+    if d.date:
+        bits.append(d.date[:4] + "年")
+    return "·".join(b for b in bits if b)
+
+
+def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> Answer:
+    if not result.found or not result.hits:
+        return refuse(question, result, hotline)
+    plan = result.plan
+    terms = query_terms(result)
+    top = result.hits[0].score
+    multi = asks_several(question, plan)
+    floor, sent_floor, limit = (RELATIVE_FLOOR, 0.5, MAX_SOURCES) if multi else (NEAR_TIE, 0.8, 3)
+    candidates = [h for h in result.hits[:8] if h.score >= floor * top]
+    picked: list[tuple[Hit, str, float]] = []
+    best_sentence_score = None
+    for h in candidates:
+        if multi and any(p[0].document.id == h.document.id for p in picked) and len(candidates) > limit:
+            continue  # several places asked about: one clause per document first
+        quote, sc = best_sentences(h.item.text, terms, plan.intents)
+        if best_sentence_score is None:
+            best_sentence_score = sc
+        elif sc < sent_floor * best_sentence_score:
+            continue
+        picked.append((h, quote, sc))
+        if len(picked) >= limit:
+            break
+
+    if plan.intents & {"time", "amount"} and picked:
+        picked += _other_figures(result, picked, terms, plan.intents, top)
+
+    citations = [make_citation(n, h, q) for n, (h, q, _) in enumerate(picked, start=1)]
+    lines: list[str] = []
+    several_docs = len({h.document.id for h, _, _ in picked}) > 1
+
+    if "who" in plan.intents:
+        who = _who_line(picked)
+        if who:
+            lines.append(who)
+    if "doc" in plan.intents:
+        doc_line = _doc_line(picked)
+        if doc_line:
+            lines.append(doc_line)
+
+    for n, (h, quote, _) in enumerate(picked, start=1):
+        if h.item.kind == "header" and "doc" in plan.intents:
+            continue
+        label = f"《{h.document.short_title}》"
+        prefix = f"{_region_label(h)}{label}" if several_docs else f"根据{label}"
+        if h.item.scope == Scope.other_province:
+            src = h.item.table_row.source if h.item.table_row else "外省"
+            prefix = f"【省外经验：{src}的做法，不是陕西的规定】{prefix}"
+        elif h.item.scope == Scope.case_study:
+            prefix = f"【典型案例】{prefix}"
+        lines.append(f"{prefix}：{quote}[{n}]")
+
+    sources = [Sourced(n, h.document, h.item, q) for n, (h, q, _) in enumerate(picked, start=1)]
+    topic = topic_terms(plan, picked[0][1] if picked else "")
+    conflict = find_conflict(topic, plan.intents, sources) if topic else None
+    conflicts = [conflict] if conflict else []
+    if conflict:
+        by_n = {s.n: s for s in sources}
+        rows = []
+        for value in dict.fromkeys(v.value for v in conflict.values):
+            vs = [v for v in conflict.values if v.value == value]
+            where = "；".join(
+                f"{v.region or '未注明地区'}《{v.doc_title}》（{(v.date or '日期不详')[:10]}）"
+                f"{'【' + v.scope_note + '】' if v.scope_note else ''}[{v.citation_n}]" for v in vs)
+            rows.append(f"- {value}：{by_n[vs[0].citation_n].excerpt}。见{where}")
+        shown = {v.citation_n for v in conflict.values}
+        rest = [l for l in lines if not any(l.endswith(f"[{n}]") for n in shown)]
+        lines = [f"关于{conflict.topic}，不同文件的规定不一致：", *rows, conflict.explanation, *rest]
+    return Answer(question=question, answer="\n".join(lines), found=True, citations=citations, conflicts=conflicts,
+                  rewritten_query=result.question if result.question != question else None)
+
+
+def asks_several(question: str, plan) -> bool:
+    """Does the question ask for several documents' or places' rules (compare, list)?"""
+    return len(plan.regions) >= 2 or bool(re.search(r"分别|各地|各个|不同文件|一样吗|一样不|都怎么|都有|都是|哪些地方|对比|比较|还有哪些", question))
+
+
+def topic_terms(plan, head: str) -> list[str]:
+    """What the question is about, in the words of the best clause: 企业开办, 办电, 用水报装 …"""
+    import jieba
+
+    from ..retrieve.query import STOP_TERMS, TIME_TERMS, WHO_TERMS
+
+    skip = set(TIME_TERMS) | set(WHO_TERMS) | STOP_TERMS
+    # the question's policy synonyms all name the topic (企业开办 = 开办企业); its own words must be in the clause
+    words = [w for w in plan.expansions if w not in skip]
+    words += [w for w in jieba.lcut_for_search(plan.normalized) if len(w) >= 3 and w in head and w not in skip]
+    return list(dict.fromkeys(words))[:8]
+
+
+def _units_for(intents: set[str]) -> set[str]:
+    return (TIME_UNITS if "time" in intents else set()) | (AMOUNT_UNITS if "amount" in intents else set())
+
+
+def _other_figures(result: SearchResult, picked: list, terms: list[str], intents: set[str], top: float) -> list:
+    """Clauses of other documents that give a *different* figure for the same topic.
+
+    The topic is what the best clause and the question share (企业开办, 用水报装 …),
+    so that 0.5, 1 and 1.5 个工作日 for 企业开办 are all shown, each with its source.
+    """
+    units = _units_for(intents)
+    topic = topic_terms(result.plan, picked[0][1])
+    if not topic:
+        return []
+    shown = {f.value for _, q, _ in picked for f in figures(q) if f.unit_class in units}
+    used = {h.item.id for h, _, _ in picked}
+    extra = []
+    for h in result.hits:
+        if len(picked) + len(extra) >= MAX_FIGURE_SOURCES or h.score < FIGURE_FLOOR * top:
+            break
+        if h.item.id in used:
+            continue
+        for sent in split_sentences(h.item.text):
+            vals = [f.value for f in figures(sent) if f.unit_class in units]
+            if vals and any(t in sent for t in topic) and not set(vals) <= shown:
+                extra.append((h, sent, 0.0))
+                shown |= set(vals)
+                break
+    return extra
+
+
+def _who_line(picked: list[tuple[Hit, str, float]]) -> str | None:
+    for n, (h, _, _) in enumerate(picked, start=1):
+        r = h.item.responsibility
+        if r.lead or r.partners:
+            lead = "、".join(r.lead) if r.lead else "、".join(r.partners[:3])
+            line = f"牵头（负责）单位：{lead}"
+            if r.lead and r.partners:
+                line += f"；配合单位：{'、'.join(r.partners[:6])}"
+            if r.contacts:
+                line += "；联系人：" + "、".join(f"{c.unit}{c.person or ''}{('（' + c.phone + '）') if c.phone else ''}" for c in r.contacts)
+            if r.deadline:
+                line += f"；完成时限：{r.deadline}"
+            return line + f"[{n}]"
+    return None
+
+
+def _doc_line(picked: list[tuple[Hit, str, float]]) -> str | None:
+    for n, (h, _, _) in enumerate(picked, start=1):
+        d = h.document
+        if h.item.kind in ("header", "signature") or n == 1:
+            parts = [f"《{d.title}》"]
+            if d.doc_number:
+                parts.append(f"文号{d.doc_number}")
+            if d.issuer:
+                parts.append(f"由{d.issuer}印发")
+            if d.date:
+                parts.append(f"日期{d.date}")
+            if d.region:
+                parts.append(f"适用于{d.region}")
+            return "，".join(parts) + f"[{n}]"
+    return None
+
+
+def refuse(question: str, result: SearchResult, hotline: str) -> Answer:
+    plan = result.plan
+    where = ""
+    if plan.foreign_regions and not plan.regions:
+        where = f"本服务收录的是陕西省及省内各市区的营商环境政策，不包含{'、'.join(plan.foreign_regions)}的规定。"
+    text = (
+        f"{where}现有的政策文件中没有找到能直接回答这个问题的条款，无法给出确切答复。"
+        f"建议拨打{hotline}政务服务便民热线，或咨询相关办理部门。"
+    )
+    if result.hits:
+        text += "以下条款可能相关，仅供参考。"
+    related = [make_citation(n, h, h.item.text[:120]) for n, h in enumerate(result.hits[:3], start=1)]
+    return Answer(question=question, answer=text, found=False, related=related,
+                  rewritten_query=result.question if result.question != question else None)

@@ -1,0 +1,60 @@
+"""Follow-up questions: 「那注销呢？」 after 「企业开办要几天」, 「西咸新区呢？」 after 「用水报装多久」.
+
+A short question that leans on the previous one keeps what it does not say
+itself: the topic (when only a region is new) or the region and what was asked
+(a time limit, a department) when only the topic is new.
+
+>>> resolve("西咸新区呢？", ["用水报装多久"])
+'西咸新区 用水报装多久'
+>>> resolve("那注销呢？", ["企业开办要几天"])
+'注销 要几天'
+>>> resolve("企业开办要几天", ["用水报装多久"])
+'企业开办要几天'
+"""
+from __future__ import annotations
+
+import re
+
+from ..retrieve.query import INTENTS, REGIONS, analyze
+
+_LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|如果是|要是|换成|改成)[，,\s]*")
+_TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|怎么说|如何|又是多少|是多少|多少)?[？?。！!\s]*$")
+
+
+def _core(question: str) -> str:
+    return _TAIL.sub("", _LEAD.sub("", question.strip())).strip()
+
+
+def _strip_regions(text: str) -> str:
+    for pattern, _ in REGIONS:
+        text = re.sub(pattern, "", text)
+    return re.sub(r"^[的在\s，,]+", "", text).strip()
+
+
+def is_followup(question: str) -> bool:
+    q = question.strip()
+    return len(q) <= 14 and bool(_LEAD.match(q) or re.search(r"呢[？?]?$", q))
+
+
+def resolve(question: str, history: list[str]) -> str:
+    """The question to search for, given the user's earlier questions (oldest first)."""
+    prev = next((h for h in reversed(history) if h and h.strip()), None)
+    if not prev or not is_followup(question):
+        return question
+    core = _core(question)
+    new = analyze(core)
+    rest = _strip_regions(core)
+    if new.regions and not rest:
+        # only a place is new: ask the previous question there
+        return f"{core} {_strip_regions(prev) or prev}"
+    # a new topic: keep what was asked (要几天 / 哪个部门牵头) and the region of the previous question
+    old = analyze(prev)
+    asked = ""
+    for _, pattern in INTENTS:
+        m = re.search(rf"(?:要|需要|能|得|是)?(?:{pattern})[^，,。？?\s]*", prev)
+        if m:
+            asked = m.group(0)
+            break
+    region = " ".join(r for r in old.regions if r not in new.regions and not re.search(r, core))
+    parts = [p for p in (region, core, asked) if p]
+    return " ".join(parts) if asked or region else f"{core} {prev}"

@@ -1,0 +1,96 @@
+"""The question-answering service: what the API, the web page and the CLI all call.
+
+    question (+ history, filters) -> follow-up resolved -> retrieve -> compose -> Answer
+
+>>> from qa_service.config import Settings
+>>> qa = QAService.from_settings(Settings())              # doctest: +SKIP
+>>> a = qa.ask("企业开办要几天")                            # doctest: +SKIP
+>>> a.found, a.citations[0].citation                        # doctest: +SKIP
+(True, '《西安市2022年优化营商环境重点任务清单（内容摘要）》二、（一）第19条')
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Iterator, Literal
+
+from .compose.extractive import compose
+from .compose.followup import resolve
+from .config import Settings
+from .errors import QAError, validate_question
+from .models import Answer, SearchFilters
+from .retrieve.retriever import FilterError, Retriever, SearchResult
+
+log = logging.getLogger(__name__)
+Mode = Literal["extractive", "llm", "auto"]
+ANSWER_POOL = 30  # clauses the composer may draw on (it cites at most 4, or 6 differing figures)
+
+
+class QAService:
+    def __init__(self, retriever: Retriever, settings: Settings | None = None):
+        self.retriever = retriever
+        self.settings = settings or retriever.settings
+        self._llm = None
+        if self.settings.llm_base_url:
+            from .compose.llm import LLMComposer
+
+            self._llm = LLMComposer(self.settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, progress: bool = False) -> "QAService":
+        return cls(Retriever.from_settings(settings, progress=progress), settings)
+
+    @property
+    def index(self):
+        return self.retriever.index
+
+    def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> SearchResult:
+        q = validate_question(query, max_chars=self.settings.max_question_chars, field="q")
+        try:
+            return self.retriever.search(q, filters, top_k=top_k)
+        except FilterError as e:
+            raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
+
+    def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
+            top_k: int | None = None, mode: Mode = "auto") -> Answer:
+        t0 = time.perf_counter()
+        q = validate_question(question, max_chars=self.settings.max_question_chars)
+        resolved = resolve(q, [h for h in (history or []) if isinstance(h, str)])
+        try:
+            result = self.retriever.search(resolved, filters, top_k=max(top_k or 0, ANSWER_POOL))
+        except FilterError as e:
+            raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
+        answer = compose(q, result, hotline=self.settings.hotline)
+        if result.question != q:
+            answer.rewritten_query = result.question
+        use_llm = mode == "llm" or (mode == "auto" and self._llm is not None)
+        if use_llm:
+            if self._llm is None:
+                answer.fallback_reason = "未配置大模型（QA_LLM_BASE_URL）/ LLM mode is not configured"
+            elif answer.found:
+                answer = self._llm.rewrite(answer, result)
+        answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+        return answer
+
+    def ask_stream(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
+                   top_k: int | None = None, mode: Mode = "auto") -> Iterator[tuple[str, object]]:
+        """Events for streaming clients: ("delta", text) … then ("answer", Answer)."""
+        t0 = time.perf_counter()
+        q = validate_question(question, max_chars=self.settings.max_question_chars)
+        resolved = resolve(q, [h for h in (history or []) if isinstance(h, str)])
+        try:
+            result = self.retriever.search(resolved, filters, top_k=max(top_k or 0, ANSWER_POOL))
+        except FilterError as e:
+            raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
+        base = compose(q, result, hotline=self.settings.hotline)
+        if result.question != q:
+            base.rewritten_query = result.question
+        use_llm = (mode == "llm" or (mode == "auto" and self._llm is not None)) and self._llm is not None and base.found
+        if use_llm:
+            final = yield from self._llm.stream(base, result)
+        else:
+            for line in base.answer.splitlines(keepends=True):
+                yield "delta", line
+            final = base
+        final.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+        yield "answer", final
