@@ -334,6 +334,39 @@ def ask(
             err.print(f"[yellow]{a.fallback_reason}[/yellow]")
 
 
+@app.command("serve")
+def serve(
+    host: Optional[str] = typer.Option(None, help="[QA_HOST, default 127.0.0.1]"),
+    port: Optional[int] = typer.Option(None, help="[QA_PORT, default 8000]"),
+    workers: Optional[int] = typer.Option(None, help="[QA_WORKERS, default 1]"),
+    no_ui: bool = typer.Option(False, "--no-ui", help="API only, no web page"),
+) -> None:
+    """API + web page in one process; the first start builds the index (with progress)."""
+    import logging
+
+    import uvicorn
+
+    from .index.embedders import EmbedderError
+    from .index.store import IndexUnavailable, ensure_index
+
+    s = state.settings.model_copy(update={k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        ensure_index(s, progress=True)  # build before serving, so a first start shows its progress here
+    except (IndexUnavailable, EmbedderError) as e:
+        fail(str(e))
+    err.print(f"serving on http://{s.host}:{s.port}/  (API docs: /docs, web page: /)")
+    if s.workers > 1:
+        import os
+
+        os.environ.update({"QA_HOST": s.host, "QA_PORT": str(s.port), "QA_SERVE_UI": "0" if no_ui else "1"})
+        uvicorn.run("qa_service.serve.app:app_from_env", factory=True, host=s.host, port=s.port, workers=s.workers, log_level="info")
+    else:
+        from .serve.api import create_app
+
+        uvicorn.run(create_app(s, with_ui=not no_ui), host=s.host, port=s.port, log_level="info")
+
+
 # -- evaluation --------------------------------------------------------------------
 @eval_app.command("answers")
 def eval_answers(

@@ -35,3 +35,69 @@ def documents_json():
 @pytest.fixture(scope="session")
 def dev_questions():
     return [json.loads(l) for l in shared_file("eval", "dev.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
+
+
+# -- the real index, built once per test session (a few minutes on a fresh clone) ------------
+@pytest.fixture(scope="session")
+def settings():
+    from qa_service.config import Settings
+
+    return Settings(corpus_dir=CORPUS_DIR, index_dir=ROOT / "index")
+
+
+@pytest.fixture(scope="session")
+def qa(settings):
+    from qa_service.service import QAService
+
+    return QAService.from_settings(settings, progress=False)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """A real uvicorn server on loopback, in a thread of the test process."""
+
+    def __init__(self, app):
+        import threading
+
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        import time
+
+        import httpx
+
+        self.thread.start()
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server did not become ready")
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(settings, qa):
+    """The full app (API + web page) serving the real index."""
+    from qa_service.serve.api import create_app
+
+    with LiveServer(create_app(settings, service=qa)) as srv:
+        yield srv

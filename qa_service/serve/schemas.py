@@ -1,0 +1,96 @@
+"""Request and response bodies of the HTTP API (the data classes of qa_service.models inside)."""
+from __future__ import annotations
+
+from typing import Literal, Union
+
+from pydantic import BaseModel, Field
+
+from ..models import Answer, Document, Item, Level, Scope, SearchFilters
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str = Field(max_length=4000)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., description="用户的问题（不超过500字）", examples=["企业开办要几天"])
+    history: list[Union[str, Turn]] = Field(default_factory=list, max_length=20,
+                                            description="earlier turns: the user's questions (strings) or {role, content}")
+    filters: SearchFilters | None = None
+    top_k: int = Field(5, ge=1, le=20)
+    mode: Literal["auto", "extractive", "llm"] = "auto"
+
+    def user_history(self) -> list[str]:
+        return [h if isinstance(h, str) else h.content for h in self.history if isinstance(h, str) or h.role == "user"]
+
+
+class AskResponse(Answer):
+    request_id: str
+
+
+class SearchHit(BaseModel):
+    item_id: str
+    doc_id: str
+    doc_title: str
+    attachment_title: str | None = None
+    doc_number: str | None = None
+    issuer: str | None = None
+    date: str | None = None
+    region: str | None = None
+    level: Level | None = None
+    path: str
+    citation: str
+    scope: Scope
+    kind: str
+    text: str
+    highlighted: str = Field(description="the text with matched words in <mark>…</mark>")
+    highlights: list[str]
+    responsibility: dict
+    score: float
+    reply: str = Field(description="a ready reply for hotline agents, citation included")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    found: bool
+    confidence: float
+    hits: list[SearchHit]
+    latency_ms: float
+    request_id: str
+
+
+class DocumentSummary(Document):
+    item_count: int
+
+
+class DocumentDetail(BaseModel):
+    document: Document
+    items: list[Item]
+
+
+class ItemDetail(BaseModel):
+    item: Item
+    document: Document
+    citation: str
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. question_empty")
+    message: str = Field(description="中文说明")
+    message_en: str
+    field: str | None = None
+    request_id: str | None = None
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list | None = None
+
+
+class ChatRequest(BaseModel):
+    model: str = "qa-service"
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=50)
+    stream: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
