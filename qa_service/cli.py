@@ -334,6 +334,42 @@ def ask(
             err.print(f"[yellow]{a.fallback_reason}[/yellow]")
 
 
+@bench_app.command("retrieval")
+def bench_retrieval_cmd(
+    questions: Optional[Path] = typer.Option(None, help="questions (one per line, or gold JSONL); default: dev + own gold"),
+    cold: bool = typer.Option(True, "--cold/--no-cold", help="also time a build with an empty embedding cache (~3 min)"),
+    rounds: int = typer.Option(3, min=1),
+) -> None:
+    """Index build time (cold, cached), query latency p50/p95/p99, peak RSS."""
+    from .bench import bench_retrieval, load_questions
+
+    try:
+        qs = load_questions(questions)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+    print(json.dumps(bench_retrieval(state.settings, qs, cold=cold, rounds=rounds), ensure_ascii=False, indent=2))
+
+
+@bench_app.command("serve")
+def bench_serve_cmd(
+    url: Optional[str] = typer.Option(None, help="a running server on loopback; default: start one"),
+    concurrency: int = typer.Option(8, "--concurrency", "-c", min=1, max=256),
+    duration: float = typer.Option(30.0, "--duration", "-d", min=1, max=600),
+    endpoint: str = typer.Option("ask", help="ask | search"),
+    questions: Optional[Path] = typer.Option(None),
+) -> None:
+    """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS."""
+    from .bench import bench_serve, load_questions
+
+    if endpoint not in ("ask", "search"):
+        fail("endpoint must be ask or search")
+    try:
+        qs = load_questions(questions)
+        print(json.dumps(bench_serve(state.settings, qs, url, concurrency, duration, endpoint), ensure_ascii=False, indent=2))
+    except (OSError, ValueError, RuntimeError) as e:
+        fail(str(e))
+
+
 @app.command("serve")
 def serve(
     host: Optional[str] = typer.Option(None, help="[QA_HOST, default 127.0.0.1]"),

@@ -161,11 +161,19 @@ class Retriever:
         conf = self.confidence(plan, dense, hits, words) if hits else 0.0
         return SearchResult(question, plan, hits, bool(hits) and conf >= threshold, top, round(conf, 4))
 
+    @staticmethod
+    def _foreign_row_answers(plan: QueryPlan, hits: list[Hit], words: list[str]) -> bool:
+        """Only another province's practice (a 省外经验 row of that place) that shares a topic word can answer."""
+        rows = [h.item for h in hits if h.item.scope == Scope.other_province and h.item.table_row
+                and any(f in h.item.table_row.source for f in plan.foreign_regions)]
+        topic = _topic_words(plan, words)
+        return any(w in r.text for r in rows for w in topic)
+
     def confidence(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str]) -> float:
         context = "".join(passage_text(h.document, h.item) for h in hits[:3])
         foreign = bool(plan.foreign_regions and not plan.regions)
-        if foreign and not any(h.item.scope == Scope.other_province and any(f in (h.item.table_row.source if h.item.table_row else "") for f in plan.foreign_regions) for h in hits[:3]):
-            return 0.0  # a question about Chengdu is not answered by Xi'an's rules
+        if foreign and not self._foreign_row_answers(plan, hits[:3], words):
+            return 0.0  # a question about Chengdu is not answered by Xi'an's rules, nor by an unrelated Chengdu row
         f = Features(
             cos=float(dense.max()),
             focus=focus_coverage(self.index.tokenizer.nouns(plan.normalized), context),
@@ -174,6 +182,15 @@ class Retriever:
             foreign=foreign,
         )
         return answerability(f)
+
+
+def _topic_words(plan: QueryPlan, words: list[str]) -> list[str]:
+    from .answerability import GENERIC_NOUNS
+    from .query import STOP_TERMS, TIME_TERMS, WHO_TERMS
+
+    skip = STOP_TERMS | GENERIC_NOUNS | set(TIME_TERMS) | set(WHO_TERMS) | set(plan.foreign_regions)
+    cand = [w for w in words if len(w) >= 2 and not any(f in w for f in plan.foreign_regions)] + list(plan.expansions)
+    return [w for w in dict.fromkeys(cand) if w not in skip]
 
 
 def highlight_terms(text: str, words: list[str]) -> list[str]:

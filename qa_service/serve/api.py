@@ -156,7 +156,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             return error(404, "not_found", "接口不存在", "no such endpoint", request)
         if e.status_code == 405:
             return error(405, "method_not_allowed", "请求方法不被支持", "method not allowed", request)
-        return error(e.status_code, "http_error", str(e.detail), str(e.detail), request)
+        if e.status_code == 400:  # the body could not be parsed at all (e.g. invalid UTF-8)
+            return error(400, "malformed_json", "请求体无法解析：需要 UTF-8 编码的 JSON", f"the request body cannot be parsed: {e.detail}", request)
+        return error(e.status_code, "http_error", f"请求错误（HTTP {e.status_code}）", str(e.detail), request)
 
     # -- health -------------------------------------------------------------------
     @app.get("/healthz", tags=["health"])

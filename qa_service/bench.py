@@ -1,0 +1,203 @@
+"""Benchmarks that print figures (speed and memory are measured here, not asserted in tests).
+
+* ``retrieval``: index build time (cold: empty embedding cache; cached), query latency
+  percentiles over a question set with the index loaded, peak RSS.
+* ``serve``: N concurrent clients against a server on loopback for a fixed time:
+  throughput, latency percentiles, errors, the server's peak RSS. Starts its own
+  server (``qa-service serve --no-ui``) unless ``--url`` names a running one.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .config import ROOT, Settings
+
+DEFAULT_QUESTIONS = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "eval" / "gold.jsonl"]
+
+
+def load_questions(path: Path | None) -> list[str]:
+    paths = [path] if path else [p for p in DEFAULT_QUESTIONS if p.exists()]
+    qs: list[str] = []
+    for p in paths:
+        for line in Path(p).read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            qs.append(json.loads(line)["question"] if line.startswith("{") else line)
+    if not qs:
+        raise ValueError("no questions: pass --questions FILE (one per line, or gold JSONL)")
+    return qs
+
+
+def percentiles(xs: list[float]) -> dict:
+    if not xs:
+        return {"p50": None, "p95": None, "p99": None, "max": None}
+    s = sorted(xs)
+    pick = lambda p: round(s[min(len(s) - 1, int(p * len(s)))], 2)
+    return {"p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "max": round(s[-1], 2), "mean": round(statistics.fmean(s), 2)}
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def bench_retrieval(settings: Settings, questions: list[str], cold: bool = True, rounds: int = 3) -> dict:
+    from .index.store import build_index, load_index
+    from .retrieve.retriever import Retriever
+    from .index.embedders import load_embedder
+
+    out: dict = {"questions": len(questions), "rounds": rounds}
+    with tempfile.TemporaryDirectory() as tmp:
+        s = settings.model_copy(update={"index_dir": Path(tmp)})
+        if cold:
+            t = time.perf_counter()
+            build_index(s, progress=False)
+            out["build_cold_s"] = round(time.perf_counter() - t, 1)
+        else:
+            src = Path(settings.index_dir) / "cache"
+            if src.exists():
+                shutil.copytree(src, Path(tmp) / "cache")
+            build_index(s, progress=False)
+        t = time.perf_counter()
+        m = build_index(s, progress=False)
+        out["build_cached_s"] = round(time.perf_counter() - t, 1)
+        out["items"] = m["item_count"]
+        t = time.perf_counter()
+        idx = load_index(s)
+        r = Retriever(idx, load_embedder(s.embedding_model), s)
+        out["load_s"] = round(time.perf_counter() - t, 2)
+        for q in questions[:5]:
+            r.search(q)  # warm-up
+        lat: list[float] = []
+        for _ in range(rounds):
+            for q in questions:
+                t = time.perf_counter()
+                r.search(q)
+                lat.append((time.perf_counter() - t) * 1000)
+        out["query_ms"] = percentiles(lat)
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["model"] = m["model"]
+    return out
+
+
+# -- serving ---------------------------------------------------------------------------
+def require_loopback(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise ValueError(f"load tests only target loopback addresses, not {host!r}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(settings: Settings) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = _free_port()
+    env = os.environ | {"QA_INDEX_DIR": str(settings.index_dir), "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_RATE_LIMIT": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "qa_service.cli", "serve", "--no-ui", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 900  # a first start builds the index
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited during start-up")
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("server did not become ready")
+
+
+def bench_serve(settings: Settings, questions: list[str], url: str | None, concurrency: int, duration: float, endpoint: str) -> dict:
+    import httpx
+    import psutil
+
+    proc = None
+    if url is None:
+        proc, url = start_server(settings)
+    require_loopback(url)
+    server_ps = psutil.Process(proc.pid) if proc else None
+    lat: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    stop_at = time.time() + duration
+    peak = [0.0]
+
+    def client(k: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            n = k
+            while time.time() < stop_at:
+                q = questions[n % len(questions)]
+                n += concurrency
+                t = time.perf_counter()
+                try:
+                    if endpoint == "search":
+                        r = c.get("/api/v1/search", params={"q": q, "top_k": 10})
+                    else:
+                        r = c.post("/api/v1/ask", json={"question": q})
+                    ok = r.status_code == 200
+                    key = None if ok else f"HTTP {r.status_code}"
+                except httpx.HTTPError as e:
+                    ok, key = False, type(e).__name__
+                ms = (time.perf_counter() - t) * 1000
+                with lock:
+                    if ok:
+                        lat.append(ms)
+                    else:
+                        errors[key] = errors.get(key, 0) + 1
+
+    def watch_memory() -> None:
+        while time.time() < stop_at and server_ps:
+            try:
+                peak[0] = max(peak[0], server_ps.memory_info().rss / 2**20)
+            except psutil.Error:
+                return
+            time.sleep(0.5)
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)] + [threading.Thread(target=watch_memory)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if proc:
+        proc.terminate()
+        proc.wait(timeout=20)
+    return {
+        "endpoint": endpoint,
+        "concurrency": concurrency,
+        "duration_s": round(elapsed, 1),
+        "requests": len(lat) + sum(errors.values()),
+        "throughput_rps": round(len(lat) / elapsed, 1),
+        "latency_ms": percentiles(lat),
+        "errors": errors,
+        "server_peak_rss_mb": round(peak[0], 1) if proc else None,
+        "distinct_questions": len(set(questions)),
+    }
