@@ -404,6 +404,28 @@ def serve(
 
 
 # -- evaluation --------------------------------------------------------------------
+@eval_app.command("calibrate")
+def eval_calibrate(
+    gold: Path = typer.Option(..., "--gold", help="gold questions to fit on (with out_of_scope ones)"),
+    check: Optional[Path] = typer.Option(None, "--check", help="held-out gold questions to report on"),
+    keep: float = typer.Option(0.97, help="share of in-scope questions to keep above the threshold"),
+) -> None:
+    """Fit the not-found model's weights and threshold; print them to paste into answerability.py."""
+    from .evaluation.calibrate import answerability_of, feature_rows, fit, report, threshold_keeping
+    from .evaluation.gold import load_gold
+
+    r = _retriever()
+    X, y, forced = feature_rows(r, load_gold(gold))
+    w, b = fit(X[~forced], y[~forced])
+    a = answerability_of(X, w, b)
+    t = threshold_keeping(a[~forced], y[~forced], keep)
+    res = {"weights": w, "bias": b, "threshold": t, "fit": report(a, y, forced, t)}
+    if check:
+        Xc, yc, fc = feature_rows(r, load_gold(check))
+        res["check"] = report(answerability_of(Xc, w, b), yc, fc, t)
+    print(json.dumps(res, ensure_ascii=False, indent=2))
+
+
 @eval_app.command("answers")
 def eval_answers(
     gold: Path = typer.Option(..., "--gold", help="gold questions (JSONL)"),

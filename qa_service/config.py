@@ -35,7 +35,7 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
-    min_confidence: float = Field(0.19, ge=0, le=1, description="answerability below this -> 'not found'")
+    min_confidence: float = Field(0.15, ge=0, le=1, description="answerability below this -> 'not found'")
 
     # answers / optional LLM mode
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")

@@ -19,7 +19,7 @@ from ..index.keyword import BIGRAM
 from ..index.store import LoadedIndex, ensure_index
 from ..models import Hit, Scope, SearchFilters
 from ..index.passages import passage_text
-from .answerability import Features, answerability, focus_coverage, idf_coverage
+from .answerability import Features, absent_noun, answerability, focus_coverage, idf_coverage
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
 from .query import QueryPlan, analyze
 
@@ -73,6 +73,7 @@ class Retriever:
         doc_index = {d.id: n for n, d in enumerate(index.documents)}
         self._doc_of = np.array([doc_index[i.doc_id] for i in items])
         index.tokenizer.nouns("预热")  # load jieba's POS model now, not in the first request
+        self._fulltext = "".join(i.text for i in items) + "".join(d.title + (d.attachment_title or "") for d in index.documents)
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
@@ -170,18 +171,23 @@ class Retriever:
         return any(w in r.text for r in rows for w in topic)
 
     def confidence(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str]) -> float:
-        context = "".join(passage_text(h.document, h.item) for h in hits[:3])
         foreign = bool(plan.foreign_regions and not plan.regions)
         if foreign and not self._foreign_row_answers(plan, hits[:3], words):
             return 0.0  # a question about Chengdu is not answered by Xi'an's rules, nor by an unrelated Chengdu row
-        f = Features(
+        return answerability(self.features(plan, dense, hits, words))
+
+    def features(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str]) -> Features:
+        """What the answerability model looks at (also used to fit it: qa-service eval calibrate)."""
+        context = "".join(passage_text(h.document, h.item) for h in hits[:3])
+        nouns = self.index.tokenizer.nouns(plan.normalized)
+        return Features(
             cos=float(dense.max()),
-            focus=focus_coverage(self.index.tokenizer.nouns(plan.normalized), context),
+            focus=focus_coverage(nouns, context),
             coverage=idf_coverage(words, self.index.bm25.idf, context),
             keyword=hits[0].keyword,
-            foreign=foreign,
+            foreign=bool(plan.foreign_regions and not plan.regions),
+            absent=absent_noun(nouns, self._fulltext),
         )
-        return answerability(f)
 
 
 def _topic_words(plan: QueryPlan, words: list[str]) -> list[str]:
