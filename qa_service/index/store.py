@@ -186,16 +186,20 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
             "embedded_cached": len(texts) - n_new,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        (tmp / "documents.json").write_text(json.dumps([d.model_dump(mode="json") for d in corpus.documents], ensure_ascii=False), encoding="utf-8")
-        with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
-            for it in corpus.items:
-                f.write(it.model_dump_json() + "\n")
-        (tmp / "tokens.json").write_text(json.dumps({"dictionary": words, "tokens": tokens}, ensure_ascii=False), encoding="utf-8")
-        faiss.write_index(fidx, str(tmp / "vectors.faiss"))
-        manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        final = builds / build_id
-        os.replace(tmp, final)
+        try:
+            (tmp / "documents.json").write_text(json.dumps([d.model_dump(mode="json") for d in corpus.documents], ensure_ascii=False), encoding="utf-8")
+            with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
+                for it in corpus.items:
+                    f.write(it.model_dump_json() + "\n")
+            (tmp / "tokens.json").write_text(json.dumps({"dictionary": words, "tokens": tokens}, ensure_ascii=False), encoding="utf-8")
+            faiss.write_index(fidx, str(tmp / "vectors.faiss"))
+            manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
+            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+            final = builds / build_id
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)  # a failed build leaves nothing behind
+            raise
         _atomic_write(index_dir / "CURRENT", f"builds/{build_id}\n".encode())
         _prune(builds, keep=final.name)
         log.info("index %s built: %d items, %d newly embedded, %.1fs", build_id, len(texts), n_new, manifest["build_seconds"])

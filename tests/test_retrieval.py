@@ -1,0 +1,323 @@
+"""Retrieval on the real corpus and the real index (index/): filters, colloquial questions,
+hits and citations, answerability, and the evaluation and batch-search CLI."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from pydantic import ValidationError
+
+from qa_service.errors import QAError
+from qa_service.models import Level, Scope, SearchFilters
+
+from .conftest import ROOT
+
+F = SearchFilters
+# questions that find something in every part of the corpus
+QUESTIONS = ["企业开办时间压缩", "用水报装时限", "信用修复", "工程建设项目审批", "政务服务一网通办"]
+
+
+def hits_of(qa, filters: SearchFilters, questions=QUESTIONS, top_k: int = 20):
+    out = []
+    for q in questions:
+        res = qa.search(q, filters, top_k=top_k)
+        out += res.hits
+    assert out, f"nothing found with {filters}"
+    return out
+
+
+def refused(qa, filters: SearchFilters, question: str = "企业开办要几天") -> QAError:
+    with pytest.raises(QAError) as ei:
+        qa.search(question, filters)
+    assert ei.value.code == "filter_invalid"
+    assert ei.value.status == 400
+    return ei.value
+
+
+# -- filters -----------------------------------------------------------------------------
+@pytest.mark.parametrize("region", ["西安", "西安市"])
+def test_region_xian_returns_only_xian_documents(qa, region):
+    hits = hits_of(qa, F(region=region))
+    assert {h.document.region for h in hits} == {"西安市"}
+    assert {h.document.id for h in hits} >= {"xa-2021-6", "xa-2022-tasks"}
+
+
+@pytest.mark.parametrize("region", ["西咸新区", "西咸"])
+def test_region_xixian(qa, region):
+    hits = hits_of(qa, F(region=region))
+    assert {h.document.region for h in hits} == {"西咸新区"}
+    assert qa.search("用水报装多久", F(region=region)).hits[0].item.id == "xixian-2020:s3.t2.2"
+
+
+def test_region_narrows_what_an_unfiltered_search_returns(qa):
+    everywhere = qa.search("企业开办时间压缩到几个工作日", top_k=20).hits
+    assert len({h.document.region for h in everywhere}) >= 3
+    for region, name in [("渭滨", "渭滨区（宝鸡市）"), ("咸阳", "咸阳市"), ("陕西", "陕西省")]:
+        hits = qa.search("企业开办时间压缩到几个工作日", F(region=region), top_k=20).hits
+        assert hits and {h.document.region for h in hits} == {name}, region
+
+
+@pytest.mark.parametrize("doc, doc_id", [
+    ("xa-2021-6", "xa-2021-6"),                          # id
+    ("陕政办发〔2023〕11号", "sx-2023-11"),               # 文号
+    ("陕政办发 〔2023〕 11号", "sx-2023-11"),             # 文号 with stray spaces
+    ("市政办发〔2021〕6号", "xa-2021-6"),
+    ("建筑市场营商环境二十四条", "xa-zjj-2023-81"),        # part of the title
+    ("大力服务民营经济", "yanan-2023-private-economy"),
+])
+def test_doc_filter(qa, doc, doc_id):
+    hits = hits_of(qa, F(doc=doc), top_k=10)
+    assert {h.document.id for h in hits} == {doc_id}
+
+
+def test_doc_filter_with_11hao_is_not_confused_with_other_11hao(qa):
+    # 咸政办发〔2023〕11号 and 陕政办发〔2023〕11号 both end in 〔2023〕11号
+    hits = hits_of(qa, F(doc="咸政办发〔2023〕11号"), top_k=10)
+    assert {h.document.id for h in hits} == {"xy-2023-11"}
+
+
+def test_level_filter(qa):
+    hits = hits_of(qa, F(level="province"))
+    assert {h.document.level for h in hits} == {Level.province}
+    assert {h.document.region for h in hits} == {"陕西省"}
+    hits = hits_of(qa, F(level=Level.district))
+    assert {h.document.id for h in hits} == {"weibin-2023"}
+    hits = hits_of(qa, F(level="new_area"))
+    assert {h.document.id for h in hits} == {"xixian-2020"}
+
+
+def test_year_filters(qa):
+    hits = hits_of(qa, F(year_from=2022, year_to=2022))
+    assert {h.document.year for h in hits} == {2022}
+    hits = hits_of(qa, F(year_to=2021))
+    assert {h.document.year for h in hits} == {2020, 2021}
+    hits = hits_of(qa, F(year_from=2023))
+    assert {h.document.year for h in hits} == {2023}
+    hits = hits_of(qa, F(year_from=2021, year_to=2022, region="西安"))
+    assert {h.document.id for h in hits} == {"xa-2021-6", "xa-2022-tasks"}
+
+
+def test_excluding_other_provinces(qa):
+    q = "宁夏那个企业安静生产期"
+    assert qa.search(q).hits[0].item.scope == Scope.other_province
+    hits = qa.search(q, F(include_other_provinces=False), top_k=30).hits
+    assert hits and all(h.item.scope != Scope.other_province for h in hits)
+    assert all(h.item.table_row is None for h in hits)
+    # on a question other provinces' rows answer well, they are all that is removed
+    with_rows = qa.search("推动政策落地落实 惠企政策集中咨询办理窗口", top_k=10).hits
+    assert any(h.item.scope == Scope.other_province for h in with_rows)
+    without = qa.search("推动政策落地落实 惠企政策集中咨询办理窗口", F(include_other_provinces=False), top_k=10).hits
+    assert len(without) == 10 and all(h.item.scope != Scope.other_province for h in without)
+
+
+@pytest.mark.parametrize("region", ["北京", "上海市", "成都"])
+def test_unknown_region_is_refused_with_the_known_ones(qa, region):
+    e = refused(qa, F(region=region))
+    assert e.field == "region"
+    assert "未知地区" in e.zh and region in e.zh
+    for known in ("西安市", "西咸新区", "陕西省", "咸阳市"):
+        assert known in e.zh and known in e.en
+    assert e.to_dict()["code"] == "filter_invalid"
+
+
+@pytest.mark.parametrize("doc", ["不存在的文件", "陕政办发〔2099〕1号", "营商环境"])  # the last names many documents
+def test_unknown_or_ambiguous_doc_is_refused(qa, doc):
+    e = refused(qa, F(doc=doc))
+    assert e.field == "doc" and doc in e.zh and "找不到文件" in e.zh
+
+
+def test_year_range_backwards_is_refused(qa):
+    e = refused(qa, F(year_from=2023, year_to=2021))
+    assert e.field == "year_from" and "年份" in e.zh
+
+
+def test_ask_refuses_bad_filters_too(qa):
+    with pytest.raises(QAError) as ei:
+        qa.ask("企业开办要几天", filters=F(region="火星"))
+    assert ei.value.code == "filter_invalid"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"regoin": "西安"},                 # a typo is refused, not ignored
+    {"region": "西安", "page": 2},
+    {"level": "town"},
+    {"year_from": 1800},
+    {"year_to": 2200},
+    {"region": "西" * 21},
+])
+def test_bad_filter_fields_fail_validation(kwargs):
+    with pytest.raises(ValidationError):
+        SearchFilters(**kwargs)
+
+
+# -- colloquial questions ------------------------------------------------------------------
+def about_opening_a_business(h) -> bool:
+    text = h.item.text + "".join(h.item.heading_path) + (h.item.title or "")
+    return "企业开办" in text or "开办企业" in text
+
+
+def test_opening_a_company(qa):
+    res = qa.search("开公司要几天")
+    assert res.found
+    assert all(about_opening_a_business(h) for h in res.hits[:3]), [h.item.id for h in res.hits]
+    assert sum(about_opening_a_business(h) for h in res.hits) >= 4
+    assert any("工作日" in h.item.text for h in res.hits[:3])
+
+
+def test_who_to_ask_about_electricity_in_weibin(qa):
+    h = qa.search("渭滨区办电遇到问题该找哪个部门").hits[0]
+    assert h.document.id == "weibin-2023" and h.document.region.startswith("渭滨区")
+    assert "办电" in h.item.text and "区发改局" in h.item.text
+    assert "区发改局" in h.item.responsibility.lead
+
+
+def test_ningxia_quiet_production_period_is_other_province_row_30(qa):
+    res = qa.search("宁夏那个企业安静生产期")
+    h = res.hits[0]
+    assert res.found
+    assert h.document.doc_number == "陕发改营商〔2023〕782号"
+    assert h.item.kind == "table_row" and h.item.table_row.serial == 30
+    assert "宁夏" in h.item.table_row.source
+    assert h.item.scope == Scope.other_province
+    assert "企业安静生产期" in h.item.text
+
+
+@pytest.mark.parametrize("question, region", [
+    ("西咸新区用水报装", "西咸新区"),
+    ("西咸新区用电报装要几天", "西咸新区"),
+    ("渭滨区用水报装时限", "渭滨区（宝鸡市）"),
+    ("咸阳企业开办时间", "咸阳市"),
+])
+def test_region_words_boost_that_regions_documents(qa, question, region):
+    assert qa.search(question).hits[0].document.region == region
+
+
+@pytest.mark.parametrize("plain, regional, region", [
+    ("用电报装要几天", "西咸新区用电报装要几天", "西咸新区"),
+    ("企业开办时间", "铜川企业开办时间", "铜川市"),
+])
+def test_a_region_word_changes_which_document_comes_first(qa, plain, regional, region):
+    assert qa.search(plain).hits[0].document.region != region
+    assert qa.search(regional).hits[0].document.region == region
+
+
+# -- hits and citations -------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["开公司要几天", "宁夏那个企业安静生产期", "陕政办发〔2023〕11号是什么文件", "信用修复要多久", "知识产权质押融资"])
+def test_every_hit_is_a_citable_clause(qa, question):
+    res = qa.search(question, top_k=10)
+    assert len(res.hits) == 10
+    scores = [h.score for h in res.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert res.top_score == scores[0]
+    assert len({h.item.id for h in res.hits}) == 10
+    for h in res.hits:
+        assert h.item.id and h.item.id.startswith(h.document.id)
+        assert h.item.doc_id == h.document.id
+        assert qa.index.items_by_id[h.item.id] == h.item
+        assert qa.index.docs_by_id[h.document.id] == h.document
+        assert isinstance(h.score, float) and h.score > 0
+        cite = h.document.cite(h.item)
+        assert cite.startswith("《") and "》" in cite
+        assert h.item.text.strip()
+        for term in h.highlights:
+            assert term in h.item.text
+
+
+def test_top_k_is_respected(qa, settings):
+    assert len(qa.search("企业开办").hits) == settings.top_k
+    assert len(qa.search("企业开办", top_k=1).hits) == 1
+    assert len(qa.search("企业开办", top_k=25).hits) == 25
+
+
+def test_citation_of_a_clause_in_an_issued_policy(qa):
+    h = qa.search("开公司要几天", F(doc="咸政办发〔2023〕10号")).hits[0]
+    assert h.document.cite(h.item).startswith("《咸阳市2023年深化“放管服”改革工作要点》")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\x00\x01\x02"])
+def test_empty_or_binary_query_is_refused(qa, bad):
+    with pytest.raises(QAError) as ei:
+        qa.search(bad)
+    assert ei.value.code in ("question_empty", "question_invalid")
+
+
+# -- answerability ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("question", ["今天西安天气咋样", "北京落户需要什么条件", "上海的个人所得税税率是多少"])
+def test_out_of_scope_questions_are_not_found(qa, question):
+    res = qa.search(question)
+    assert res.found is False, (question, res.confidence)
+    assert res.confidence < qa.settings.min_confidence
+
+
+@pytest.mark.parametrize("question", ["信用修复要多久", "开公司要几天", "渭滨区办电遇到问题该找哪个部门", "西咸新区用水报装", "宁夏那个企业安静生产期"])
+def test_in_scope_questions_are_found(qa, question):
+    res = qa.search(question)
+    assert res.found is True, (question, res.confidence)
+    assert res.confidence >= qa.settings.min_confidence
+
+
+# -- CLI: evaluation and batch search --------------------------------------------------------------
+def cli(*args: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env["COLUMNS"] = "400"
+    return subprocess.run([sys.executable, "-m", "qa_service.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("gold", ["../shared/eval/dev.jsonl", "eval/gold.jsonl"])
+def test_eval_retrieval_cli(gold):
+    path = (ROOT / gold).resolve()
+    if not path.exists():
+        pytest.skip(f"{path} not present (CI places ../shared beside the clone)")
+    n = sum(1 for l in path.read_text(encoding="utf-8").splitlines() if l.strip())
+    started = time.time()
+    r = cli("eval", "retrieval", "--gold", gold, "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    assert len(lines) == 1, r.stdout[:2000]
+    out = json.loads(lines[0])
+    assert {"overall", "by_type"} <= set(out)
+    overall = out["overall"]
+    for k in ("recall@1", "recall@5", "clause_recall@5", "mrr@10"):
+        assert 0 <= overall[k] <= 1, k
+    assert overall["questions"] == n
+    assert overall["recall@5"] >= 0.9, overall
+    assert overall["mrr@10"] >= 0.75, overall
+    assert overall["recall@1"] <= overall["recall@5"]
+    assert {"fact", "out_of_scope"} <= set(out["by_type"])
+    assert sum(t["questions"] for t in out["by_type"].values()) == n
+
+    reports = ROOT / "eval" / "reports"
+    jp, mp = reports / f"retrieval-{path.stem}.json", reports / f"retrieval-{path.stem}.md"
+    for p in (jp, mp):
+        assert p.exists() and p.stat().st_mtime >= started - 1, p
+    report = json.loads(jp.read_text(encoding="utf-8"))
+    assert report["kind"] == "retrieval"
+    assert report["metrics"]["overall"] == overall
+    assert len(report["questions"]) == n
+    md = mp.read_text(encoding="utf-8")
+    assert md.startswith("# retrieval evaluation") and "recall@5" in md
+
+
+def test_search_batch_cli(tmp_path):
+    questions = ["开公司要几天", "渭滨区办电遇到问题该找哪个部门", "宁夏那个企业安静生产期"]
+    batch = tmp_path / "questions.txt"
+    batch.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    r = cli("search", "--batch", str(batch), "--json")
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [l for l in r.stdout.splitlines() if l.strip()]
+    assert len(lines) == 3, r.stdout[:2000]
+    rows = [json.loads(l) for l in lines]
+    assert [row["question"] for row in rows] == questions
+    for row in rows:
+        assert len(row["hits"]) == 5
+        for h in row["hits"]:
+            assert {"item_id", "doc_title", "doc_number", "citation", "text", "score"} <= set(h)
+            assert h["citation"].startswith("《") and h["text"] and isinstance(h["score"], float)
+    assert "区发改局" in rows[1]["hits"][0]["text"]
+    assert rows[2]["hits"][0]["item_id"] == "sx-fgw-2023-782:r30"
+    assert rows[2]["hits"][0]["doc_number"] == "陕发改营商〔2023〕782号"
