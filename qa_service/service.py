@@ -23,6 +23,7 @@ from .retrieve.retriever import FilterError, Retriever, SearchResult
 
 log = logging.getLogger(__name__)
 Mode = Literal["extractive", "llm", "auto"]
+NOT_CONFIGURED = "未配置大模型（QA_LLM_BASE_URL）/ LLM mode is not configured"
 ANSWER_POOL = 30  # clauses the composer may draw on (it cites at most 4, or 6 differing figures)
 
 
@@ -66,7 +67,7 @@ class QAService:
         use_llm = mode == "llm" or (mode == "auto" and self._llm is not None)
         if use_llm:
             if self._llm is None:
-                answer.fallback_reason = "未配置大模型（QA_LLM_BASE_URL）/ LLM mode is not configured"
+                answer.fallback_reason = NOT_CONFIGURED
             elif answer.found:
                 answer = self._llm.rewrite(answer, result)
         answer.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
@@ -86,6 +87,8 @@ class QAService:
         if result.question != q:
             base.rewritten_query = result.question
         use_llm = (mode == "llm" or (mode == "auto" and self._llm is not None)) and self._llm is not None and base.found
+        if mode == "llm" and self._llm is None:
+            base.fallback_reason = NOT_CONFIGURED
         if use_llm:
             final = yield from self._llm.stream(base, result)
         else:

@@ -31,7 +31,7 @@ def _unit_class(value: str) -> str:
     return fs[0].unit_class if fs else "other"
 
 
-def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourced]) -> Conflict | None:
+def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourced], hotline: str = "12345") -> Conflict | None:
     """One conflict over the cited sentences, if two documents give different figures for the topic."""
     units = set().union(*(INTENT_UNITS[i] for i in intents if i in INTENT_UNITS)) or {"days", "hours", "percent"}
     terms = [t for t in topic_terms if len(t) >= 2]
@@ -60,11 +60,11 @@ def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourc
                 )
                 for s, v in vals
             ]
-            return Conflict(topic="、".join(terms[:2]) or unit_class, values=values, explanation=explain(vals))
+            return Conflict(topic="、".join(terms[:2]) or unit_class, values=values, explanation=explain(vals, hotline))
     return None
 
 
-def explain(vals: list[tuple[Sourced, str]]) -> str:
+def explain(vals: list[tuple[Sourced, str]], hotline: str = "12345") -> str:
     regions = list(dict.fromkeys(s.doc.region or "未注明地区" for s, _ in vals))
     years = sorted({(s.doc.date or "")[:4] for s, _ in vals if s.doc.date})
     why = []
@@ -73,4 +73,4 @@ def explain(vals: list[tuple[Sourced, str]]) -> str:
     if len(years) > 1:
         why.append(f"发布年份不同（{'、'.join(years)}年）")
     why.append("指标口径或适用范围也可能不同（如全流程或单个环节、目标值或办结率）")
-    return "这些文件给出的数字不一致，原因可能是" + "；".join(why) + "。请以您所在地区、最新的文件为准，具体可咨询办理部门或拨打12345。"
+    return "这些文件给出的数字不一致，原因可能是" + "；".join(why) + "。请以您所在地区、最新的文件为准，具体可咨询办理部门或拨打" + hotline + "。"

@@ -147,7 +147,7 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
 
     sources = [Sourced(n, h.document, h.item, q) for n, (h, q, _) in enumerate(picked, start=1)]
     topic = topic_terms(plan, picked[0][1] if picked else "")
-    conflict = find_conflict(topic, plan.intents, sources) if topic else None
+    conflict = find_conflict(topic, plan.intents, sources, hotline) if topic else None
     conflicts = [conflict] if conflict else []
     if conflict:
         by_n = {s.n: s for s in sources}

@@ -25,8 +25,10 @@ PROMPTS = ROOT / "prompts"
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
 
 
-def grounding_problem(text: str, citations: list[Citation]) -> str | None:
-    """None when the text is grounded in its citations, else what is wrong."""
+def grounding_problem(text: str, citations: list[Citation], hotline: str | None = "12345") -> str | None:
+    """None when the text is grounded in its citations, else what is wrong.
+
+    The service's own hotline (pointed to when figures differ) is not a figure of a clause."""
     if not text.strip():
         return "empty answer"
     by_n = {c.n: c for c in citations}
@@ -37,7 +39,10 @@ def grounding_problem(text: str, citations: list[Citation]) -> str | None:
     if unknown:
         return f"cites clauses that were not supplied: {unknown}"
     cited_text = "".join(by_n[m].text + by_n[m].doc_title + (by_n[m].doc_number or "") + (by_n[m].date or "") for m in set(marks))
-    loose = [n for n in numbers_in(MARKER_RE.sub("", text)) if n not in cited_text]
+    body = MARKER_RE.sub("", text)
+    if hotline:
+        body = re.sub(rf"(?<![\d.]){re.escape(hotline)}(?![\d.])", " ", body)
+    loose = [n for n in numbers_in(body) if n not in cited_text]
     if loose:
         return f"numbers not found in the cited clauses: {loose[:5]}"
     return None
@@ -75,7 +80,7 @@ class LLMComposer:
         return answer.model_copy(update={"fallback_reason": reason, "mode": "extractive"})
 
     def _accept(self, answer: Answer, text: str) -> Answer:
-        problem = grounding_problem(text, answer.citations)
+        problem = grounding_problem(text, answer.citations, self.settings.hotline)
         if problem:
             return self._fallback(answer, f"grounding check failed: {problem}")
         return answer.model_copy(update={"answer": text.strip(), "mode": "llm", "fallback_reason": None})
@@ -87,13 +92,17 @@ class LLMComposer:
             text = r.json()["choices"][0]["message"]["content"]
             if not isinstance(text, str):
                 raise TypeError("content is not text")
-        except httpx.TimeoutException:
-            return self._fallback(answer, f"LLM timed out after {self.settings.llm_timeout}s")
-        except httpx.HTTPStatusError as e:
-            return self._fallback(answer, f"LLM returned HTTP {e.response.status_code}")
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as e:
-            return self._fallback(answer, f"LLM call failed: {type(e).__name__}: {str(e)[:120]}")
+            return self._fallback(answer, self._reason(e, "call"))
         return self._accept(answer, text)
+
+    def _reason(self, e: Exception, what: str) -> str:
+        """The same words for a failed call and a failed stream: timeout, HTTP status, or the error."""
+        if isinstance(e, httpx.TimeoutException):
+            return f"LLM timed out after {self.settings.llm_timeout}s"
+        if isinstance(e, httpx.HTTPStatusError):
+            return f"LLM returned HTTP {e.response.status_code}"
+        return f"LLM {what} failed: {type(e).__name__}: {str(e)[:120]}"
 
     def stream(self, answer: Answer, result: SearchResult | None = None) -> Iterator[tuple[str, object]]:
         """Yields ("delta", text) while the model writes; on a failure mid-way yields
@@ -113,7 +122,7 @@ class LLMComposer:
                         parts.append(delta)
                         yield "delta", delta
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as e:
-            reason = f"LLM stream failed: {type(e).__name__}: {str(e)[:120]}"
+            reason = self._reason(e, "stream")
             return (yield from self._replay(answer, reason, bool(parts)))
         final = self._accept(answer, "".join(parts))
         if final.mode != "llm":
