@@ -293,3 +293,44 @@ def test_compose_is_fast(qa):
     mean = sum(times) / len(times)
     print(f"compose ms over {len(times)} questions: mean {mean:.2f}, p50 {times[len(times) // 2]:.2f}, max {times[-1]:.2f}")
     assert mean < 50, times
+
+
+# -- citing only what answers -------------------------------------------------------------
+def test_a_how_long_question_cites_the_clause_that_gives_the_time(qa):
+    # the best-ranked clauses on 信用修复 give no time limit; the one that does must be cited
+    a = qa.ask("信用修复要多久")
+    assert_well_cited(a)
+    assert "10个工作日" in a.answer
+    assert all("信用修复" in c.text for c in a.citations), [c.citation for c in a.citations]
+
+
+def test_other_documents_figures_must_be_said_of_the_same_measure(qa):
+    # 出口退税 5.5个工作日 sits in a tax clause but is not 纳税时间 (hours): not a differing figure
+    a = qa.ask("企业一年报税要花多少个小时？")
+    assert_well_cited(a)
+    assert "68小时" in a.answer and "70个小时" in a.answer
+    assert "5.5个工作日" not in a.answer
+    assert all(f.endswith("小时") for c in a.conflicts for f in (v.value for v in c.values))
+
+
+def test_a_question_naming_a_doc_number_cites_that_document_only(qa):
+    a = qa.ask("陕政办发〔2023〕11号是什么文件？")
+    assert_well_cited(a)
+    assert {c.doc_number for c in a.citations} == {"陕政办发〔2023〕11号"}
+    assert "2023年6月3日" in a.answer  # the date as the document prints it
+    short = qa.ask("市政办发6号文是哪个单位印发的")
+    assert {c.doc_number for c in short.citations} == {"市政办发〔2021〕6号"}
+
+
+def test_a_question_about_a_documents_validity_quotes_the_clause_that_says_it(qa):
+    a = qa.ask("延安那个服务民营经济的三年行动方案有效期多久？")
+    assert_well_cited(a)
+    assert "有效期三年" in a.answer
+    assert len({c.doc_id for c in a.citations}) == 1
+
+
+def test_a_lead_unit_question_cites_the_clauses_whose_notes_name_units(qa):
+    a = qa.ask("知识产权质押融资的事，省知识产权局哪个处管？")
+    assert_well_cited(a)
+    assert "运用促进处" in a.answer
+    assert all(c.scope != Scope.other_province for c in a.citations), [c.citation for c in a.citations]

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Conflict, ConflictValue, Document, Item, Level, Scope
-from .sentences import topic_figure
+from .sentences import INTENT_UNITS, topic_figure
 
 SPECIFICITY = {Level.district: 3, Level.new_area: 3, Level.city: 2, Level.province: 1, None: 0}
-INTENT_UNITS = {"time": {"days", "hours", "minutes", "months"}, "amount": {"percent", "money", "count"}}
 
 
 @dataclass
@@ -31,13 +30,16 @@ def _unit_class(value: str) -> str:
     return fs[0].unit_class if fs else "other"
 
 
-def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourced], hotline: str = "12345") -> Conflict | None:
-    """One conflict over the cited sentences, if two documents give different figures for the topic."""
+def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourced], hotline: str = "12345",
+                  regions: list[str] | None = None, question: str = "") -> Conflict | None:
+    """One conflict over the cited sentences, if two documents give different figures for the topic.
+
+    The regions the question names come first, then the newest and most specific."""
     units = set().union(*(INTENT_UNITS[i] for i in intents if i in INTENT_UNITS)) or {"days", "hours", "percent"}
     terms = [t for t in topic_terms if len(t) >= 2]
     seen: dict[str, list[tuple[Sourced, str]]] = {}
     for s in sources:
-        hit = topic_figure(s.sentence, terms, units)
+        hit = topic_figure(s.sentence, terms, units, question)
         if hit:
             value, excerpt = hit
             s.excerpt = excerpt
@@ -47,7 +49,9 @@ def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourc
         docs = {s.doc.id for s, _ in vals}
         distinct = {v for _, v in vals}
         if len(docs) >= 2 and len(distinct) >= 2:
-            vals.sort(key=lambda sv: (sv[0].doc.date or "", SPECIFICITY.get(sv[0].doc.level, 0)), reverse=True)
+            asked = tuple(regions or ())
+            vals.sort(key=lambda sv: (bool(asked) and (sv[0].doc.region or "").startswith(asked),
+                                      sv[0].doc.date or "", SPECIFICITY.get(sv[0].doc.level, 0)), reverse=True)
             values = [
                 ConflictValue(
                     value=v,

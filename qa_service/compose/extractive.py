@@ -9,15 +9,17 @@ import re
 from ..models import Answer, Citation, Hit, Scope
 from ..retrieve.retriever import SearchResult
 from .conflicts import Sourced, find_conflict
-from .sentences import figures, split_sentences
+from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure
 
 MAX_SOURCES = 4
 MAX_FIGURE_SOURCES = 6  # a time/amount question may cite more documents, one per distinct figure
 RELATIVE_FLOOR = 0.6  # several places asked about: a clause under 60% of the best one is not cited
 NEAR_TIE = 0.85  # one thing asked about: only clauses nearly as good as the best one are cited too
 FIGURE_FLOOR = 0.45
-TIME_UNITS = {"days", "hours", "minutes", "months"}
-AMOUNT_UNITS = {"percent", "money", "count"}
+RESCUE_FLOOR = 0.6  # a 多久/多少 question whose best clauses give no figure may cite a clause this close that does
+LEAD_ASKED = re.compile(r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来")  # not 报给谁 / 电话
+TIME_UNITS = INTENT_UNITS["time"]
+AMOUNT_UNITS = INTENT_UNITS["amount"]
 
 
 def make_citation(n: int, hit: Hit, quote: str) -> Citation:
@@ -103,6 +105,14 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
     multi = asks_several(question, plan)
     floor, sent_floor, limit = (RELATIVE_FLOOR, 0.5, MAX_SOURCES) if multi else (NEAR_TIE, 0.8, 3)
     candidates = [h for h in result.hits[:8] if h.score >= floor * top]
+    named = [h for h in result.hits if names_document(plan.normalized, h.document)]
+    if named:  # 陕政办发〔2023〕11号 names one document: not its neighbour 1号
+        candidates = [h for h in named[:8] if h.score >= floor * named[0].score]
+        top = named[0].score
+    if plan.regions and not multi:
+        # one place asked about: its own documents answer, other places' only when it has none
+        local = [h for h in candidates if in_regions(h, plan.regions)]
+        candidates = local or candidates
     picked: list[tuple[Hit, str, float]] = []
     best_sentence_score = None
     for h in candidates:
@@ -117,8 +127,17 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
         if len(picked) >= limit:
             break
 
-    if plan.intents & {"time", "amount"} and picked:
-        picked += _other_figures(result, picked, terms, plan.intents, top)
+    if picked and "who" in plan.intents and not multi and LEAD_ASKED.search(question):
+        # 哪个部门牵头: the clauses whose notes name the units answer; the rest are noise
+        duty = [p for p in picked if p[0].item.responsibility.lead or p[0].item.responsibility.partners]
+        picked = duty[:2] or picked
+    if picked and plan.intents & {"doc", "goal"} and not multi:
+        picked = _document_items(result, picked, terms)
+    units = _units_for(plan.intents)
+    if units and picked and not plan.intents & {"who", "doc", "goal"}:
+        topic = topic_terms(plan, picked[0][1])
+        picked = _answering_figures(result, picked, topic, terms, plan.intents, units, top)
+        picked += _other_figures(result, picked, topic, units, top)
 
     citations = [make_citation(n, h, q) for n, (h, q, _) in enumerate(picked, start=1)]
     lines: list[str] = []
@@ -147,7 +166,7 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
 
     sources = [Sourced(n, h.document, h.item, q) for n, (h, q, _) in enumerate(picked, start=1)]
     topic = topic_terms(plan, picked[0][1] if picked else "")
-    conflict = find_conflict(topic, plan.intents, sources, hotline) if topic else None
+    conflict = find_conflict(topic, plan.intents, sources, hotline, plan.regions, plan.normalized) if topic else None
     conflicts = [conflict] if conflict else []
     if conflict:
         by_n = {s.n: s for s in sources}
@@ -171,47 +190,154 @@ def asks_several(question: str, plan) -> bool:
 
 
 def topic_terms(plan, head: str) -> list[str]:
-    """What the question is about, in the words of the best clause: 企业开办, 办电, 用水报装 …"""
+    """What the question is about, in the words of the best clause: 企业开办, 办电, 政府投资 …"""
     import jieba
 
+    from ..retrieve.answerability import GENERIC_NOUNS
     from ..retrieve.query import STOP_TERMS, TIME_TERMS, WHO_TERMS
 
-    skip = set(TIME_TERMS) | set(WHO_TERMS) | STOP_TERMS
-    # the question's policy synonyms all name the topic (企业开办 = 开办企业); its own words must be in the clause
-    words = [w for w in plan.expansions if w not in skip]
+    skip = set(TIME_TERMS) | set(WHO_TERMS) | STOP_TERMS | GENERIC_NOUNS
+    # a synonym names the topic (企业开办 = 开办企业) when the clause or the question uses it:
+    # 报装 expands to 用水报装 and 用电报装 alike, and only one of them is asked about
+    words = [w for w in plan.expansions if w not in skip and (w in head or w in plan.normalized)]
     words += [w for w in jieba.lcut_for_search(plan.normalized) if len(w) >= 3 and w in head and w not in skip]
+    asks = TIME_TERMS + WHO_TERMS + ("多少", "几个", "多久", "多长")
+    words += [w for w in shared_phrases(plan.normalized, head, skip) if not any(a in w for a in asks)]
     return list(dict.fromkeys(words))[:8]
 
 
+def shared_phrases(question: str, head: str, skip: set[str], min_len: int = 4) -> list[str]:
+    """The longest runs of the question's words that the clause repeats verbatim
+    (政府投资 in 政府投资的工程项目 and 政府投资项目审批), which jieba splits apart.
+
+    >>> shared_phrases("政府投资的工程项目审批要多久", "政府投资项目审批时间压减至90个工作日", set())
+    ['政府投资', '项目审批']
+    """
+    out: list[str] = []
+    for chunk in re.findall(r"[\u4e00-\u9fff]+", question):
+        i = 0
+        while i <= len(chunk) - min_len:
+            n = min_len
+            if chunk[i : i + n] not in head:
+                i += 1
+                continue
+            while i + n < len(chunk) and chunk[i : i + n + 1] in head:
+                n += 1
+            w = chunk[i : i + n]
+            if w not in skip:
+                out.append(w)
+            i += n
+    return out
+
+
 def _units_for(intents: set[str]) -> set[str]:
-    return (TIME_UNITS if "time" in intents else set()) | (AMOUNT_UNITS if "amount" in intents else set())
+    # 多少个工作日 is a time question even though it says 多少
+    return TIME_UNITS if "time" in intents else AMOUNT_UNITS if "amount" in intents else set()
 
 
-def _other_figures(result: SearchResult, picked: list, terms: list[str], intents: set[str], top: float) -> list:
-    """Clauses of other documents that give a *different* figure for the same topic.
+def names_document(question: str, doc) -> bool:
+    """Does the question give the document's 文号, in full or as people shorten it (市政办发6号)?
+
+    >>> from types import SimpleNamespace as D
+    >>> names_document("市政办发6号文要求什么", D(doc_number="市政办发〔2021〕6号"))
+    True
+    >>> names_document("陕政办发〔2023〕1号", D(doc_number="陕政办发〔2023〕11号"))
+    False
+    """
+    number = doc.doc_number
+    if not number:
+        return False
+    short = re.sub(r"[〔\[（(]\d{4}[〕\]）)]", "", number)  # 市政办发〔2021〕6号 -> 市政办发6号
+    return number in question or short in question
+
+
+def in_regions(hit: Hit, regions: list[str]) -> bool:
+    return (hit.document.region or "").startswith(tuple(regions))
+
+
+def _has_figure(text: str, units: set[str]) -> bool:
+    return any(f.unit_class in units for f in figures(text))
+
+
+def _answering_figures(result: SearchResult, picked: list, topic: list[str], terms: list[str], intents: set[str],
+                       units: set[str], top: float) -> list:
+    """A 多久 / 多少 question is answered by clauses that give such a figure for its topic.
+
+    Of the picked clauses keep those that do (a clause with no figure does not answer
+    "how long"); when none does, cite the best clause close behind that does.
+    """
+    q = result.plan.normalized
+    on_topic = [p for p in picked if topic and topic_figure(p[1], topic, units, q)]
+    if on_topic:
+        return on_topic
+    if not topic:  # nothing to tell figures apart by: any figure of the unit asked for answers better than none
+        return [p for p in picked if _has_figure(p[1], units)] or picked
+    used = {h.item.id for h, _, _ in picked}
+    for h in result.hits[:8]:
+        if h.score < RESCUE_FLOOR * top:
+            break
+        if h.item.id in used:
+            continue
+        quote, sc = best_sentences(h.item.text, terms, intents)
+        if topic and topic_figure(quote, topic, units, q):
+            return [(h, quote, sc)]
+    return picked
+
+
+def _other_figures(result: SearchResult, picked: list, topic: list[str], units: set[str], top: float) -> list:
+    """Clauses of *other documents* that give a different figure for the same topic.
 
     The topic is what the best clause and the question share (企业开办, 用水报装 …),
-    so that 0.5, 1 and 1.5 个工作日 for 企业开办 are all shown, each with its source.
+    and the figure must be said of it (in the same comma-clause), so that 0.5, 1 and
+    1.5 个工作日 for 企业开办 are all shown, each with its source, and a figure of
+    another measure in the same sentence is not. When the question names a place,
+    only that place's documents are swept.
     """
-    units = _units_for(intents)
-    topic = topic_terms(result.plan, picked[0][1])
     if not topic:
         return []
-    shown = {f.value for _, q, _ in picked for f in figures(q) if f.unit_class in units}
-    used = {h.item.id for h, _, _ in picked}
+    plan = result.plan
+    shown_figs = [f for _, q, _ in picked for f in figures(q) if f.unit_class in units]
+    shown = {f.value for f in shown_figs}
+    # the same measure is counted in the same unit: 70个小时 vs 68小时, not 5.5个工作日
+    units = {f.unit_class for f in shown_figs} or units
+    docs = {h.document.id for h, _, _ in picked}
     extra = []
     for h in result.hits:
         if len(picked) + len(extra) >= MAX_FIGURE_SOURCES or h.score < FIGURE_FLOOR * top:
             break
-        if h.item.id in used:
+        if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)):
             continue
         for sent in split_sentences(h.item.text):
-            vals = [f.value for f in figures(sent) if f.unit_class in units]
-            if vals and any(t in sent for t in topic) and not set(vals) <= shown:
+            found = topic_figure(sent, topic, units, plan.normalized, same_clause=True)
+            if found and found[0] not in shown:
                 extra.append((h, sent, 0.0))
-                shown |= set(vals)
+                shown.add(found[0])
+                docs.add(h.document.id)
                 break
     return extra
+
+
+def _document_items(result: SearchResult, picked: list, terms: list[str]) -> list:
+    """A question about a document (its 文号, 有效期, 目标) is answered by that document alone:
+    its header, then its goal items (目标) or the clause that says what was asked (有效期三年)."""
+    doc = picked[0][0].document
+    out = [p for p in picked if p[0].document.id == doc.id]
+    used = {p[0].item.id for p in out}
+    same_doc = [h for h in result.hits[:12] if h.document.id == doc.id and h.item.id not in used]
+    if "goal" in result.plan.intents and out[0][0].item.kind in ("goal", "header", "preamble"):
+        out = [p for p in out if p[0].item.kind in ("goal", "header", "preamble")]
+        goals = [h for h in same_doc if h.item.kind == "goal"]
+        out += [(h, h.item.text, 0.0) for h in goals[: max(0, 3 - len(out))]]
+    elif all(p[0].item.kind == "header" for p in out):
+        # words of the question that the title does not explain: 有效期, 施行, 适用范围 …
+        asked = [t for t in terms if len(t) >= 3 and t not in doc.title
+                 and not (doc.attachment_title and t in doc.attachment_title)]
+        for h in same_doc:
+            if h.item.kind != "header" and any(t in h.item.text for t in asked):
+                quote, sc = best_sentences(h.item.text, asked, result.plan.intents)
+                out.append((h, quote, sc))
+                break
+    return out
 
 
 def _who_line(picked: list[tuple[Hit, str, float]]) -> str | None:
@@ -240,11 +366,21 @@ def _doc_line(picked: list[tuple[Hit, str, float]]) -> str | None:
             if d.issuer:
                 parts.append(f"由{d.issuer}印发")
             if d.date:
-                parts.append(f"日期{d.date}")
+                parts.append(f"日期{chinese_date(d.date)}")
             if d.region:
                 parts.append(f"适用于{d.region}")
             return "，".join(parts) + f"[{n}]"
     return None
+
+
+def chinese_date(iso: str) -> str:
+    """2023-06-03 -> 2023年6月3日 (as the documents print it); a bare year stays as it is.
+
+    >>> chinese_date("2023-06-03"), chinese_date("2022")
+    ('2023年6月3日', '2022年')
+    """
+    parts = [int(p) for p in iso.split("-") if p.isdigit()]
+    return "".join(f"{n}{u}" for n, u in zip(parts, "年月日"))
 
 
 def refuse(question: str, result: SearchResult, hotline: str) -> Answer:

@@ -4,6 +4,8 @@
 ['企业开办时间压减到1个工作日内。（市场监管局牵头）', '全面推行电子营业执照。']
 >>> [(f.value, f.unit_class) for f in figures("压减至0.5个工作日，纳税时间68小时以内，费率不超过1%")]
 [('0.5个工作日', 'days'), ('68小时', 'hours'), ('1%', 'percent')]
+>>> [(f.value, f.unit_class) for f in figures("2023年底前设立单次不超过3年的休眠期")]
+[('3年', 'years')]
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ UNITS: list[tuple[str, str]] = [
     (r"分钟", "minutes"),
     (r"天", "days"),
     (r"个月", "months"),
+    (r"年", "years"),
     (r"%", "percent"),
     (r"万元|亿元|元", "money"),
     (r"项", "count"),
@@ -26,7 +29,9 @@ UNITS: list[tuple[str, str]] = [
     (r"个", "count"),
 ]
 _NUM = r"\d+(?:\.\d+)?(?:[—\-－~至到]\d+(?:\.\d+)?)?"
-FIGURE_RE = re.compile(rf"({_NUM})\s*(" + "|".join(u for u, _ in UNITS) + ")")
+FIGURE_RE = re.compile(rf"(?<![\d.])({_NUM})\s*(" + "|".join(u for u, _ in UNITS) + ")")
+# the units that answer each kind of question: 多久 wants days or hours, 多少 amounts
+INTENT_UNITS = {"time": {"days", "hours", "minutes", "months", "years"}, "amount": {"percent", "money", "count"}}
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ def figures(text: str) -> list[Figure]:
     for m in FIGURE_RE.finditer(text):
         unit = m.group(2)
         cls = next(c for u, c in UNITS if re.fullmatch(u, unit))
+        if cls == "years" and float(re.split(r"[—\-－~至到]", m.group(1))[0]) >= 100:
+            continue  # 2023年 is a date, not a duration
         out.append(Figure(m.group(0), m.group(1), unit, cls, m.start()))
     return out
 
@@ -83,18 +90,30 @@ def numbers_in(text: str) -> set[str]:
     return set(re.findall(r"\d+(?:\.\d+)?", text))
 
 
-def topic_figure(sentence: str, topic: list[str], units: set[str]) -> tuple[str, str] | None:
+def topic_figure(sentence: str, topic: list[str], units: set[str], question: str = "",
+                 same_clause: bool = False) -> tuple[str, str] | None:
     """(figure, excerpt) for the topic in a sentence: the first figure of the wanted units in
-    the comma-clause that names the topic, or in the clause right after it.
+    the comma-clause that names most of the topic (the question's own words count
+    double), or in the clause right after it (unless ``same_clause``).
 
     >>> topic_figure("企业开办时间压减到1个工作日内，获得用水时间压减到7个工作日内。", ["获得用水"], {"days"})
     ('7个工作日', '获得用水时间压减到7个工作日内')
     """
     clauses = [c for c in re.split(r"[，,；;。]", sentence) if c]
-    for i, c in enumerate(clauses):
-        if any(t in c for t in topic):
-            for cand in clauses[i : i + 2]:
-                for f in figures(cand):
-                    if f.unit_class in units:
-                        return f.value, (c if cand is c else c + "，" + cand)
+    # the comma-clause that names most of the topic: 政府投资工程项目审批 over 工程建设项目审批 when both are asked
+    def weight(c: str) -> int:
+        hits = [t for t in topic if t in c]
+        # the question's own words (政府投资) say more than a topic's synonyms (工程建设项目审批)
+        return sum(len(t) * (2 if t in question else 1) for t in hits if not any(t != u and t in u for u in hits))
+
+    ranked = sorted(((weight(c), -i) for i, c in enumerate(clauses)), reverse=True)
+    for weight, neg_i in ranked:
+        if not weight:
+            break
+        i = -neg_i
+        c = clauses[i]
+        for cand in clauses[i : i + (1 if same_clause else 2)]:
+            for f in figures(cand):
+                if f.unit_class in units:
+                    return f.value, (c if cand is c else c + "，" + cand)
     return None
