@@ -18,6 +18,7 @@ NEAR_TIE = 0.85  # one thing asked about: only clauses nearly as good as the bes
 FIGURE_FLOOR = 0.45
 RESCUE_FLOOR = 0.6  # a 多久/多少 question whose best clauses give no figure may cite a clause this close that does
 LEAD_ASKED = re.compile(r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来")  # not 报给谁 / 电话
+HEADER_ASKED = re.compile(r"文号|印发|签发|发布|哪天|什么时候|日期|谁发|发文|哪个单位发|是什么文件|哪个文件")
 TIME_UNITS = INTENT_UNITS["time"]
 AMOUNT_UNITS = INTENT_UNITS["amount"]
 
@@ -126,6 +127,8 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
         picked.append((h, quote, sc))
         if len(picked) >= limit:
             break
+    if multi and len(plan.regions) >= 2:
+        picked = _one_per_region(picked, plan.regions)
 
     if picked and "who" in plan.intents and not multi and LEAD_ASKED.search(question):
         # 哪个部门牵头: the clauses whose notes name the units answer; the rest are noise
@@ -317,6 +320,20 @@ def _other_figures(result: SearchResult, picked: list, topic: list[str], units: 
     return extra
 
 
+def _one_per_region(picked: list, regions: list[str]) -> list:
+    """西安和渭滨区都说说: the best clause of each place asked about; when a place has
+    none, the best clause of another place rather than a second one of the same place."""
+    out, seen = [], set()
+    for p in picked:
+        where = next((r for r in regions if (p[0].document.region or "").startswith(r)), None)
+        if where and where not in seen:
+            out.append(p)
+            seen.add(where)
+    if len(seen) < len(regions):
+        out += [p for p in picked if not in_regions(p[0], regions)][:1]
+    return out or picked
+
+
 def _document_items(result: SearchResult, picked: list, terms: list[str]) -> list:
     """A question about a document (its 文号, 有效期, 目标) is answered by that document alone:
     its header, then its goal items (目标) or the clause that says what was asked (有效期三年)."""
@@ -328,14 +345,18 @@ def _document_items(result: SearchResult, picked: list, terms: list[str]) -> lis
         out = [p for p in out if p[0].item.kind in ("goal", "header", "preamble")]
         goals = [h for h in same_doc if h.item.kind == "goal"]
         out += [(h, h.item.text, 0.0) for h in goals[: max(0, 3 - len(out))]]
-    elif all(p[0].item.kind == "header" for p in out):
+        # a goal paragraph is one statement of targets (2020年…2021年…2022年…): quote it whole
+        out = [(h, h.item.text if h.item.kind == "goal" and len(h.item.text) <= 600 else q, sc) for h, q, sc in out]
+    elif all(p[0].item.kind == "header" for p in out) and not HEADER_ASKED.search(result.plan.normalized):
         # words of the question that the title does not explain: 有效期, 施行, 适用范围 …
         asked = [t for t in terms if len(t) >= 3 and t not in doc.title
                  and not (doc.attachment_title and t in doc.attachment_title)]
         for h in same_doc:
             if h.item.kind != "header" and any(t in h.item.text for t in asked):
                 quote, sc = best_sentences(h.item.text, asked, result.plan.intents)
-                out.append((h, quote, sc))
+                # the clause answers (有效期三年); the header only repeats the document's facts,
+                # which every citation carries anyway
+                out = [(h, quote, sc)]
                 break
     return out
 

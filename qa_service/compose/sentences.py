@@ -6,6 +6,8 @@
 [('0.5个工作日', 'days'), ('68小时', 'hours'), ('1%', 'percent')]
 >>> [(f.value, f.unit_class) for f in figures("2023年底前设立单次不超过3年的休眠期")]
 [('3年', 'years')]
+>>> [(f.value, f.unit_class) for f in figures("满足100万个以上用户，新增2万家，奖励10万元")]
+[('100万个', 'count'), ('2万家', 'count'), ('10万元', 'money')]
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ UNITS: list[tuple[str, str]] = [
     (r"个", "count"),
 ]
 _NUM = r"\d+(?:\.\d+)?(?:[—\-－~至到]\d+(?:\.\d+)?)?"
-FIGURE_RE = re.compile(rf"(?<![\d.])({_NUM})\s*(" + "|".join(u for u, _ in UNITS) + ")")
+# 100万个, 2万家: a 万/亿 between the number and its unit belongs to the figure
+FIGURE_RE = re.compile(rf"(?<![\d.])({_NUM})\s*[万亿]?(" + "|".join(u for u, _ in UNITS) + ")")
 # the units that answer each kind of question: 多久 wants days or hours, 多少 amounts
 INTENT_UNITS = {"time": {"days", "hours", "minutes", "months", "years"}, "amount": {"percent", "money", "count"}}
 
