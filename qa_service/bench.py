@@ -3,8 +3,9 @@
 * ``retrieval``: index build time (cold: empty embedding cache; cached), query latency
   percentiles over a question set with the index loaded, peak RSS.
 * ``serve``: N concurrent clients against a server on loopback for a fixed time:
-  throughput, latency percentiles, errors, the server's peak RSS. Starts its own
-  server (``qa-service serve --no-ui``) unless ``--url`` names a running one.
+  throughput, latency percentiles, errors, the server's peak RSS (its worker processes
+  included). Starts its own server (``qa-service serve --no-ui``, no rate limit) unless
+  ``--url`` names a running one; that one's memory is found by the port it listens on.
 """
 from __future__ import annotations
 
@@ -112,37 +113,94 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings) -> tuple[subprocess.Popen, str]:
+def start_server(settings: Settings, log_path: Path) -> tuple[subprocess.Popen, str]:
     import httpx
 
     port = _free_port()
     env = os.environ | {"QA_INDEX_DIR": str(settings.index_dir), "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_RATE_LIMIT": ""}
-    proc = subprocess.Popen([sys.executable, "-m", "qa_service.cli", "serve", "--no-ui", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log_path, "wb") as log:  # the child keeps its own handle
+        proc = subprocess.Popen([sys.executable, "-m", "qa_service.cli", "serve", "--no-ui", "--port", str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 900  # a first start builds the index
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("server exited during start-up")
+            raise RuntimeError(f"server exited during start-up (code {proc.returncode}): {_tail(log_path)}")
         try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+            r = httpx.get(url + "/readyz", timeout=2)
+            if r.status_code == 200:
                 return proc, url
+            if r.status_code == 503 and r.json().get("code") == "index_unavailable":
+                stop_server(proc)
+                raise RuntimeError(f"server cannot serve: {r.json().get('message')}")
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("server did not become ready")
+    stop_server(proc)
+    raise RuntimeError(f"server did not become ready in 15 minutes: {_tail(log_path)}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _tail(path: Path, lines: int = 8) -> str:
+    try:
+        return " | ".join(Path(path).read_text(encoding="utf-8", errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def listening_process(url: str):
+    """The process serving ``url`` on this machine (for its memory), or None if it cannot be seen."""
+    import psutil
+
+    port = urlparse(url).port or 80
+    try:
+        for c in psutil.net_connections(kind="tcp"):
+            if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid:
+                return psutil.Process(c.pid)
+    except (psutil.Error, OSError):
+        pass
+    return None
+
+
+def tree_rss_mb(p) -> float:
+    """RSS of a server and its worker processes (``--workers N`` forks them)."""
+    import psutil
+
+    total = 0
+    for q in [p, *p.children(recursive=True)]:
+        try:
+            total += q.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
 
 
 def bench_serve(settings: Settings, questions: list[str], url: str | None, concurrency: int, duration: float, endpoint: str) -> dict:
+    if url is not None:
+        require_loopback(url)
+        return _load(settings, questions, url, None, concurrency, duration, endpoint)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, url = start_server(settings, Path(tmp) / "server.log")
+        try:
+            return _load(settings, questions, url, proc, concurrency, duration, endpoint)
+        finally:  # never leave a server behind, whatever went wrong
+            stop_server(proc)
+
+
+def _load(settings: Settings, questions: list[str], url: str, proc, concurrency: int, duration: float, endpoint: str) -> dict:
     import httpx
     import psutil
 
-    proc = None
-    if url is None:
-        proc, url = start_server(settings)
-    require_loopback(url)
-    server_ps = psutil.Process(proc.pid) if proc else None
+    server_ps = psutil.Process(proc.pid) if proc else listening_process(url)
     lat: list[float] = []
     errors: dict[str, int] = {}
     lock = threading.Lock()
@@ -173,12 +231,12 @@ def bench_serve(settings: Settings, questions: list[str], url: str | None, concu
                         errors[key] = errors.get(key, 0) + 1
 
     def watch_memory() -> None:
-        while time.time() < stop_at and server_ps:
+        while server_ps and time.time() < stop_at + 0.5:
             try:
-                peak[0] = max(peak[0], server_ps.memory_info().rss / 2**20)
+                peak[0] = max(peak[0], tree_rss_mb(server_ps))
             except psutil.Error:
                 return
-            time.sleep(0.5)
+            time.sleep(0.2)
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(concurrency)] + [threading.Thread(target=watch_memory)]
     t0 = time.perf_counter()
@@ -187,17 +245,25 @@ def bench_serve(settings: Settings, questions: list[str], url: str | None, concu
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - t0
-    if proc:
-        proc.terminate()
-        proc.wait(timeout=20)
+    n_errors = sum(errors.values())
     return {
         "endpoint": endpoint,
         "concurrency": concurrency,
         "duration_s": round(elapsed, 1),
-        "requests": len(lat) + sum(errors.values()),
+        "requests": len(lat) + n_errors,
         "throughput_rps": round(len(lat) / elapsed, 1),
         "latency_ms": percentiles(lat),
         "errors": errors,
-        "server_peak_rss_mb": round(peak[0], 1) if proc else None,
+        "error_rate": round(n_errors / max(1, len(lat) + n_errors), 4),
+        "server_peak_rss_mb": round(peak[0], 1) if server_ps else None,
         "distinct_questions": len(set(questions)),
     }
+
+
+def serve_summary(r: dict) -> str:
+    """One line for people; the JSON is for tools."""
+    ms = r["latency_ms"]
+    mem = f"{r['server_peak_rss_mb']} MB" if r["server_peak_rss_mb"] is not None else "unknown (server not visible)"
+    errors = f"{sum(r['errors'].values())} errors" + (f" {r['errors']}" if r["errors"] else "")
+    return (f"{r['endpoint']} × {r['concurrency']} clients, {r['duration_s']} s: {r['throughput_rps']} req/s, "
+            f"p50 {ms['p50']} ms, p95 {ms['p95']} ms, p99 {ms['p99']} ms, {errors}, server peak RSS {mem}")

@@ -359,15 +359,17 @@ def bench_serve_cmd(
     questions: Optional[Path] = typer.Option(None),
 ) -> None:
     """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS."""
-    from .bench import bench_serve, load_questions
+    from .bench import bench_serve, load_questions, serve_summary
 
     if endpoint not in ("ask", "search"):
         fail("endpoint must be ask or search")
     try:
         qs = load_questions(questions)
-        print(json.dumps(bench_serve(state.settings, qs, url, concurrency, duration, endpoint), ensure_ascii=False, indent=2))
+        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint)
     except (OSError, ValueError, RuntimeError) as e:
         fail(str(e))
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    err.print(serve_summary(result), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command("serve")

@@ -195,16 +195,17 @@ class Citation(BaseModel):
 
 
 class SearchFilters(BaseModel):
-    """Narrowing a search; unknown keys are refused rather than ignored."""
+    """Narrowing a search; unknown keys are refused rather than ignored, and so are numbers
+    and booleans in disguise ("2023", 0): a client that sends them has a bug worth hearing of."""
 
     model_config = ConfigDict(extra="forbid")
 
     region: str | None = Field(None, max_length=20, description="西安 / 西安市 / 西咸新区 / 陕西省 …")
     level: Level | None = None
     doc: str | None = Field(None, max_length=100, description="document id, 文号 or part of its title")
-    year_from: int | None = Field(None, ge=1990, le=2100)
-    year_to: int | None = Field(None, ge=1990, le=2100)
-    include_other_provinces: bool = Field(True, description="include 省外经验 (other provinces' practice)")
+    year_from: int | None = Field(None, ge=1990, le=2100, strict=True)
+    year_to: int | None = Field(None, ge=1990, le=2100, strict=True)
+    include_other_provinces: bool = Field(True, strict=True, description="include 省外经验 (other provinces' practice)")
 
 
 class Hit(BaseModel):

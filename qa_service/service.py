@@ -25,6 +25,27 @@ log = logging.getLogger(__name__)
 Mode = Literal["extractive", "llm", "auto"]
 NOT_CONFIGURED = "未配置大模型（QA_LLM_BASE_URL）/ LLM mode is not configured"
 ANSWER_POOL = 30  # clauses the composer may draw on (it cites at most 4, or 6 differing figures)
+HISTORY_TURNS = 5  # follow-ups lean on the last few questions only
+
+
+def clean_history(history: list[str] | None, max_chars: int) -> list[str]:
+    """The earlier questions a follow-up may lean on: readable text only, each cut to the
+    question limit. A follow-up's search text includes the previous question, so an
+    unchecked 100k-character turn would cost minutes of CPU per request.
+
+    >>> h = clean_history(["企业开办要几天", "😀😀", 7, "企" * 900], max_chars=500)
+    >>> h[0], len(h), len(h[-1])
+    ('企业开办要几天', 2, 500)
+    """
+    out = []
+    for h in (history or [])[-HISTORY_TURNS:]:
+        if not isinstance(h, str):
+            continue
+        try:
+            out.append(validate_question(h.strip()[:max_chars], max_chars=max_chars))
+        except QAError:
+            continue  # an unreadable earlier turn is no context, not an error of this question
+    return out
 
 
 class QAService:
@@ -56,7 +77,7 @@ class QAService:
             top_k: int | None = None, mode: Mode = "auto") -> Answer:
         t0 = time.perf_counter()
         q = validate_question(question, max_chars=self.settings.max_question_chars)
-        resolved = resolve(q, [h for h in (history or []) if isinstance(h, str)])
+        resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
         try:
             result = self.retriever.search(resolved, filters, top_k=max(top_k or 0, ANSWER_POOL))
         except FilterError as e:
@@ -78,7 +99,7 @@ class QAService:
         """Events for streaming clients: ("delta", text) … then ("answer", Answer)."""
         t0 = time.perf_counter()
         q = validate_question(question, max_chars=self.settings.max_question_chars)
-        resolved = resolve(q, [h for h in (history or []) if isinstance(h, str)])
+        resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
         try:
             result = self.retriever.search(resolved, filters, top_k=max(top_k or 0, ANSWER_POOL))
         except FilterError as e:

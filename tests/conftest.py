@@ -61,15 +61,17 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real uvicorn server on loopback, in a thread of the test process."""
+    """A real uvicorn server on loopback, in a thread of the test process. It is up once
+    ``ready_path`` answers 200 (``/healthz`` for a server that is expected never to be ready)."""
 
-    def __init__(self, app):
+    def __init__(self, app, ready_path: str = "/readyz"):
         import threading
 
         import uvicorn
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.ready_path = ready_path
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -82,7 +84,7 @@ class LiveServer:
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                if httpx.get(self.url + "/readyz", timeout=2).status_code == 200:
+                if httpx.get(self.url + self.ready_path, timeout=2).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -7,8 +7,10 @@ Layout::
     index/cache/<model>.npz        embeddings by text hash: a new document embeds only its items
     index/.lock                    one writer at a time
 
-A build is written beside the served one and published by replacing ``CURRENT``;
-a failed or interrupted build leaves the previous index serving.
+A build is written beside the served one, synced to disk, read back and checked like a
+load would, and only then published by replacing ``CURRENT``; a failed, interrupted or
+unreadable build leaves the previous index serving (a killed build's leftovers are
+removed by the next one).
 """
 from __future__ import annotations
 
@@ -80,6 +82,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _fsync_tree(path: Path) -> None:
+    """Flush a finished build's files and folder, so that a crash right after ``CURRENT``
+    is replaced cannot leave it naming empty files."""
+    for f in path.iterdir():
+        with open(f, "rb") as fh:
+            os.fsync(fh.fileno())
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _text_key(model: str, text: str) -> str:
@@ -162,12 +177,14 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
         tok = PolicyTokenizer(words)
         tokens = [tok(t) for t in texts]
 
-        build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + corpus.fingerprint()[:8]
         builds = index_dir / "builds"
         builds.mkdir(parents=True, exist_ok=True)
+        for left in builds.glob(".*.tmp"):  # a build killed mid-write; we hold the lock, so it is no one's
+            shutil.rmtree(left, ignore_errors=True)
+        build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + corpus.fingerprint()[:8]
+        if (builds / build_id).exists():  # two builds of one corpus within a second
+            build_id += "-" + next(str(n) for n in range(2, 10_000) if not (builds / f"{build_id}-{n}").exists())
         tmp = builds / f".{build_id}.tmp"
-        if tmp.exists():
-            shutil.rmtree(tmp)
         tmp.mkdir()
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -195,6 +212,12 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
             faiss.write_index(fidx, str(tmp / "vectors.faiss"))
             manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+            _fsync_tree(tmp)
+            try:
+                read_build(tmp)  # what a server would load: a build that does not load is never published
+            except IndexUnavailable as e:
+                raise IndexUnavailable("build_invalid", f"新建的索引读回校验失败，未发布，正在使用的索引不变：{e.zh}",
+                                       f"the new build failed its read-back check and was not published; the served index is unchanged: {e.en}") from None
             final = builds / build_id
             os.replace(tmp, final)
         except BaseException:
@@ -250,12 +273,20 @@ def current_build(index_dir: Path) -> Path | None:
 
 
 def load_index(settings: Settings, *, check_stale: bool = True) -> LoadedIndex:
-    import faiss
-
     path = current_build(Path(settings.index_dir))
     if path is None:
         raise IndexUnavailable("index_missing", f"索引不存在：{settings.index_dir}，请运行 qa-service index build",
                                f"no index in {settings.index_dir}: run `qa-service index build`")
+    idx = read_build(path)
+    if check_stale:
+        idx.stale_reason = stale_reason(settings, idx.manifest)
+    return idx
+
+
+def read_build(path: Path) -> LoadedIndex:
+    """One build folder, every file parsed and cross-checked; IndexUnavailable("index_corrupt") if not."""
+    import faiss
+
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format_version") != FORMAT_VERSION:
@@ -266,6 +297,8 @@ def load_index(settings: Settings, *, check_stale: bool = True) -> LoadedIndex:
         fidx = faiss.read_index(str(path / "vectors.faiss"))
         if not (len(items) == manifest["item_count"] == fidx.ntotal == len(tok_data["tokens"])):
             raise ValueError(f"item counts disagree: items {len(items)}, vectors {fidx.ntotal}, manifest {manifest['item_count']}")
+        if len(documents) != manifest["document_count"] or not {i.doc_id for i in items} <= {d.id for d in documents}:
+            raise ValueError(f"documents disagree: {len(documents)} read, manifest {manifest['document_count']}")
         if fidx.d != manifest["dim"]:
             raise ValueError(f"vector dimension {fidx.d} != {manifest['dim']}")
     except IndexUnavailable:
@@ -273,10 +306,7 @@ def load_index(settings: Settings, *, check_stale: bool = True) -> LoadedIndex:
     except Exception as e:
         raise IndexUnavailable("index_corrupt", f"索引文件损坏（{path.name}：{type(e).__name__}: {str(e)[:120]}），请运行 qa-service index build",
                                f"index files are corrupt ({e}); run `qa-service index build`") from None
-    idx = LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]))
-    if check_stale:
-        idx.stale_reason = stale_reason(settings, manifest)
-    return idx
+    return LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]))
 
 
 def stale_reason(settings: Settings, manifest: dict) -> str | None:

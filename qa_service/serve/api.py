@@ -3,7 +3,8 @@ document browsing, an OpenAI-compatible chat endpoint, health checks.
 
 Every response carries ``X-Request-ID`` and ``X-Response-Time-ms``; every error is a
 4xx JSON body ``{code, message (中文), message_en, request_id}``; user input never
-produces a 500.
+produces a 500. The OpenAPI schema lists every status code an operation can return
+(``tests/test_robustness.py`` fuzzes the live server against it).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import uuid
 from contextlib import asynccontextmanager
 from typing import Iterator
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -24,10 +25,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Settings
 from ..errors import QAError
+from ..index.store import IndexUnavailable
 from ..models import Level, SearchFilters
 from ..retrieve.retriever import mark
 from ..service import QAService
-from .guard import RateLimiter
+from .guard import BodyLimit, RequestTooLarge, RateLimiter
 from .schemas import (
     AskRequest,
     AskResponse,
@@ -42,7 +44,20 @@ from .schemas import (
 
 log = logging.getLogger("qa_service.api")
 API_PREFIXES = ("/api/", "/v1/")
-ERRORS = {400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 404: {"model": ErrorBody}, 429: {"model": ErrorBody}, 503: {"model": ErrorBody}}
+MAX_BODY_BYTES = 1_000_000  # the largest valid request (20 turns of 4000 characters, \u-escaped) is under half of it
+_ERR = {"model": ErrorBody}
+# what any /api/ or /v1/ operation can answer besides 200; 401 only when QA_API_KEYS is set
+ERRORS = {400: _ERR, 401: _ERR, 404: _ERR, 405: _ERR, 503: _ERR,
+          429: _ERR | {"headers": {"Retry-After": {"required": True, "description": "seconds to wait", "schema": {"type": "integer"}}}}}
+# operations that take a JSON body can also refuse its size or its type
+BODY_ERRORS = ERRORS | {413: _ERR, 415: _ERR}
+JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions")
+# one server-sent event (OpenAPI describes a text/event-stream by the schema of its events)
+SSE_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
+    "event": {"enum": ["meta", "delta", "reset", "answer", "error", "done"]},
+    "data": {"type": "string", "contentMediaType": "application/json", "description": "the event's JSON payload"}}}
+CHAT_CHUNK_EVENT = {"type": "object", "required": ["data"], "properties": {
+    "data": {"type": "string", "description": "a chat.completion.chunk as JSON, then [DONE]"}}}
 
 
 def error(status: int, code: str, zh: str, en: str, request: Request | None = None, field: str | None = None, headers: dict | None = None) -> JSONResponse:
@@ -55,9 +70,26 @@ class NotReady(Exception):
     pass
 
 
+def public_reason(e: Exception) -> tuple[str, str]:
+    """What clients may see of a failed start: the cause and the command that fixes it, not
+    file paths or FAISS's C++ messages (the log has those)."""
+    if isinstance(e, IndexUnavailable):
+        zh, en = {"index_missing": ("索引尚未建立", "there is no index"), "index_corrupt": ("索引文件损坏", "the index files are corrupt"),
+                  "index_busy": ("另一个索引构建正在进行", "another index build is running")}.get(e.code, ("索引无法加载", "the index cannot be loaded"))
+        return (f"{zh}，请管理员运行 qa-service index build（详情见服务日志）",
+                f"{en}; the operator should run `qa-service index build` (details in the server log)")
+    return f"{str(e)[:200]}（详情见服务日志）", "the service failed to start (details in the server log)"
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether FastAPI will parse a body of this type as JSON (no type at all counts)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return not media or media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def create_app(settings: Settings | None = None, service: QAService | None = None, *, with_ui: bool = True) -> FastAPI:
     settings = settings or Settings()
-    state = {"qa": service, "error": None}
+    state = {"qa": service, "error": None, "public_error": None}
     loaded = threading.Event()
 
     def load() -> None:
@@ -66,6 +98,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                 state["qa"] = QAService.from_settings(settings, progress=True)
         except Exception as e:  # reported by /readyz and every API call; the process stays up
             state["error"] = str(e)
+            state["public_error"] = public_reason(e)
             log.error("service not ready: %s", e)
         finally:
             loaded.set()
@@ -86,6 +119,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.state.qa_state = state
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
+    # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES)
     limiter = RateLimiter(settings.rate_limit)
     keys = settings.api_key_set()
 
@@ -113,12 +148,32 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                 resp = error(429, "rate_limited", f"请求过于频繁，请{int(wait) + 1}秒后再试", "too many requests", request,
                              headers={"Retry-After": str(int(wait) + 1)})
                 return _finish(resp, rid, t0, request)
+            refused = _refuse_body(request)
+            if refused is not None:
+                return _finish(refused, rid, t0, request)
         try:
             response = await call_next(request)
         except Exception:  # last line of defence: a bug must still answer in JSON
             log.exception("unhandled error [%s]", rid)
             response = error(500, "internal_error", "服务内部错误，请稍后再试", "internal error", request)
         return _finish(response, rid, t0, request)
+
+    def _refuse_body(request: Request):
+        """413 / 415 from the headers alone, before a byte of the body is read."""
+        if request.method != "POST" or request.url.path not in JSON_BODY_PATHS:
+            return None  # no other operation reads a body
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return too_large(request)
+        ctype = request.headers.get("content-type", "")
+        if not _is_json(ctype):
+            return error(415, "unsupported_media_type", f"请求体须为 JSON（Content-Type: application/json），收到的是 {ctype[:60]}",
+                         f"the body must be JSON (Content-Type: application/json), not {ctype[:60]}", request)
+        return None
+
+    def too_large(request: Request):
+        limit_kb = MAX_BODY_BYTES // 1000
+        return error(413, "request_too_large", f"请求体太大，请控制在{limit_kb}KB以内", f"the request body exceeds {limit_kb} kB", request)
 
     def _finish(response, rid: str, t0: float, request: Request):
         ms = (time.perf_counter() - t0) * 1000
@@ -134,7 +189,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     @app.exception_handler(NotReady)
     async def _not_ready(request: Request, e: NotReady):
         if state["error"]:
-            return error(503, "index_unavailable", f"服务暂不可用：{state['error']}", "service unavailable: see message", request)
+            zh, en = state["public_error"]
+            return error(503, "index_unavailable", f"服务暂不可用：{zh}", f"service unavailable: {en}", request)
         return error(503, "starting", "服务正在启动（首次启动需建立索引），请稍后再试", "the service is starting (building the index)", request,
                      headers={"Retry-After": "10"})
 
@@ -152,10 +208,14 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, e: StarletteHTTPException):
+        if isinstance(e, RequestTooLarge):
+            return too_large(request)
         if e.status_code == 404:
             return error(404, "not_found", "接口不存在", "no such endpoint", request)
-        if e.status_code == 405:
-            return error(405, "method_not_allowed", "请求方法不被支持", "method not allowed", request)
+        if e.status_code == 405:  # keeps Allow: the methods that would have worked
+            allow = (e.headers or {}).get("Allow", "")
+            return error(405, "method_not_allowed", f"请求方法不被支持（可用：{allow}）" if allow else "请求方法不被支持",
+                         "method not allowed", request, headers=e.headers)
         if e.status_code == 400:  # the body could not be parsed at all (e.g. invalid UTF-8)
             return error(400, "malformed_json", "请求体无法解析：需要 UTF-8 编码的 JSON", f"the request body cannot be parsed: {e.detail}", request)
         return error(e.status_code, "http_error", f"请求错误（HTTP {e.status_code}）", str(e.detail), request)
@@ -174,13 +234,14 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                 "model": m["model"], "stale": state["qa"].index.stale_reason}
 
     # -- ask ---------------------------------------------------------------------
-    @app.post("/api/v1/ask", response_model=AskResponse, tags=["ask"], responses=ERRORS)
+    @app.post("/api/v1/ask", response_model=AskResponse, tags=["ask"], responses=BODY_ERRORS)
     def ask(body: AskRequest, request: Request) -> AskResponse:
         """A plain-language answer with [n] citation markers, the cited clauses, and any conflicting figures."""
         a = qa().ask(body.question, body.user_history(), body.filters, body.top_k, body.mode)
         return AskResponse(**a.model_dump(), request_id=request.state.request_id)
 
-    @app.post("/api/v1/ask/stream", tags=["ask"], responses={200: {"content": {"text/event-stream": {}}}, **ERRORS})
+    @app.post("/api/v1/ask/stream", tags=["ask"], response_class=StreamingResponse,
+              responses={200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}}, **BODY_ERRORS})
     def ask_stream(body: AskRequest, request: Request):
         """Server-sent events: `delta` (answer text chunks), `reset` (LLM answer withdrawn), `answer` (the full answer with citations), `done`."""
         service = qa()
@@ -207,9 +268,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     @app.get("/api/v1/search", response_model=SearchResponse, tags=["search"], responses=ERRORS)
     def search(
         request: Request,
-        q: str = Query(..., description="a few words or a question"),
-        region: str | None = Query(None, max_length=20),
-        doc: str | None = Query(None, max_length=100),
+        q: str = Query(..., description="a few words or a question", examples=["简易注销", "企业开办要几天"]),
+        region: str | None = Query(None, max_length=20, examples=["西安", "西咸新区"]),
+        doc: str | None = Query(None, max_length=100, examples=["陕政办发〔2023〕11号"]),
         level: Level | None = None,
         year_from: int | None = Query(None, ge=1990, le=2100),
         year_to: int | None = Query(None, ge=1990, le=2100),
@@ -234,7 +295,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         return [DocumentSummary(**d.model_dump(), item_count=counts.get(d.id, 0)) for d in idx.documents]
 
     @app.get("/api/v1/documents/{doc_id}", response_model=DocumentDetail, tags=["documents"], responses=ERRORS)
-    def document(doc_id: str, request: Request):
+    def document(request: Request, doc_id: str = Path(description="document id or 文号", examples=["xixian-2020", "陕政办发〔2023〕11号"])):
         idx = qa().index
         d = idx.docs_by_id.get(doc_id) or idx.document(doc_id)
         if d is None:
@@ -242,7 +303,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         return DocumentDetail(document=d, items=[i for i in idx.items if i.doc_id == d.id])
 
     @app.get("/api/v1/items/{item_id}", response_model=ItemDetail, tags=["documents"], responses=ERRORS)
-    def item(item_id: str, request: Request):
+    def item(request: Request, item_id: str = Path(examples=["xy-2023-10:s5.17"])):
         idx = qa().index
         it = idx.items_by_id.get(item_id)
         if it is None:
@@ -251,7 +312,10 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         return ItemDetail(item=it, document=d, citation=d.cite(it))
 
     # -- OpenAI-compatible -------------------------------------------------------------
-    @app.post("/v1/chat/completions", tags=["openai"], responses=ERRORS)
+    @app.post("/v1/chat/completions", tags=["openai"], responses={
+        200: {"content": {"application/json": {"schema": {"type": "object", "description": "chat.completion"}},
+                          "text/event-stream": {"schema": CHAT_CHUNK_EVENT}}},
+        **BODY_ERRORS})
     def chat(body: ChatRequest, request: Request):
         """OpenAI chat-completions protocol: the last user message is the question; the reply
         carries the citations both in its text and in a `citations` field."""
@@ -279,6 +343,22 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
         return StreamingResponse(gen(), media_type="text/event-stream")
 
+    openapi_of_fastapi = app.openapi
+
+    def openapi() -> dict:
+        # FastAPI documents a 422 for every operation with parameters; this API answers
+        # invalid input with a 400 ErrorBody instead, so the 422 would be a false promise
+        if app.openapi_schema is None:
+            spec = openapi_of_fastapi()
+            for ops in spec.get("paths", {}).values():
+                for op in ops.values():
+                    op.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                spec.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema
+
+    app.openapi = openapi
+
     if with_ui:
         from .ui import mount_ui
 
@@ -298,8 +378,8 @@ def sse(event: str, data: dict) -> str:
 def _text(content) -> str:
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    if isinstance(content, list):  # content parts: [{"type": "text", "text": "…"}, {"type": "image_url", …}]
+        return "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
     return ""
 
 

@@ -1,4 +1,5 @@
-"""API keys and rate limiting (per key, or per client IP when no keys are configured).
+"""Rate limiting (per key, or per client IP when no keys are configured) and the
+request-body size limit. API keys are checked in ``api.py``.
 
 >>> rl = RateLimiter("2/second")
 >>> [rl.check("k", now=0.0) for _ in range(3)]
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+
+from starlette.exceptions import HTTPException
 
 _UNITS = {"second": 1, "sec": 1, "s": 1, "minute": 60, "min": 60, "m": 60, "hour": 3600, "h": 3600}
 
@@ -48,3 +51,33 @@ class RateLimiter:
             if len(self._buckets) > 100_000:  # forget idle clients rather than grow without bound
                 self._buckets.clear()
             return (1.0 - tokens) * period / n
+
+
+class RequestTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, "request body too large")
+
+
+class BodyLimit:
+    """ASGI middleware: a body that grows past ``max_bytes`` while it is read (chunked, or a
+    Content-Length that lies) raises :class:`RequestTooLarge`, which the app answers as a
+    413. A declared Content-Length that is too large is refused before this is reached."""
+
+    def __init__(self, app, max_bytes: int, prefixes: tuple[str, ...] = ("/",)):
+        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+            return await self.app(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise RequestTooLarge()
+            return message
+
+        await self.app(scope, limited, send)

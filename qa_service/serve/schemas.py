@@ -1,9 +1,9 @@
 """Request and response bodies of the HTTP API (the data classes of qa_service.models inside)."""
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..models import Answer, Document, Item, Level, Scope, SearchFilters
 
@@ -14,11 +14,14 @@ class Turn(BaseModel):
 
 
 class AskRequest(BaseModel):
+    # a misspelt field ("filter") must not silently give an unfiltered answer
+    model_config = ConfigDict(extra="forbid")
+
     question: str = Field(..., description="用户的问题（不超过500字）", examples=["企业开办要几天"])
-    history: list[Union[str, Turn]] = Field(default_factory=list, max_length=20,
-                                            description="earlier turns: the user's questions (strings) or {role, content}")
+    history: list[Union[Annotated[str, Field(max_length=4000)], Turn]] = Field(
+        default_factory=list, max_length=20, description="earlier turns: the user's questions (strings) or {role, content}")
     filters: SearchFilters | None = None
-    top_k: int = Field(5, ge=1, le=20)
+    top_k: int = Field(5, ge=1, le=20, strict=True)
     mode: Literal["auto", "extractive", "llm"] = "auto"
 
     def user_history(self) -> list[str]:
@@ -89,8 +92,12 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
+    """Other OpenAI parameters (top_p, user, tools …) are accepted and ignored, as OpenAI SDKs send them."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"model": "qa-service", "messages": [{"role": "user", "content": "信用修复要多久"}]}]})
+
     model: str = "qa-service"
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=50)
-    stream: bool = False
-    temperature: float | None = None
-    max_tokens: int | None = None
+    stream: bool = Field(False, strict=True)
+    temperature: float | None = Field(None, strict=True)
+    max_tokens: int | None = Field(None, strict=True)

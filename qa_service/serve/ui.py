@@ -495,11 +495,14 @@ def keep_api_errors(app) -> None:
     from starlette.routing import Match, Mount
 
     async def unmatched(request: Request):
+        allowed: set[str] = set()
         for route in app.router.routes:
             if isinstance(route, Mount) or getattr(route, "endpoint", None) is unmatched:
                 continue
             if route.matches(request.scope)[0] is Match.PARTIAL:  # the path exists, the method does not
-                raise HTTPException(405)
+                allowed |= set(getattr(route, "methods", None) or ())
+        if allowed:  # a 405 names what would have worked (RFC 9110)
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         raise HTTPException(404)
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
