@@ -73,9 +73,9 @@ class QAService:
         except FilterError as e:
             raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
 
-    def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
-            top_k: int | None = None, mode: Mode = "auto") -> Answer:
-        t0 = time.perf_counter()
+    def _extractive(self, question: str, history: list[str] | None, filters: SearchFilters | None,
+                    top_k: int | None) -> tuple[Answer, SearchResult]:
+        """The checked question, resolved against earlier turns, retrieved and composed."""
         q = validate_question(question, max_chars=self.settings.max_question_chars)
         resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
         try:
@@ -85,6 +85,12 @@ class QAService:
         answer = compose(q, result, hotline=self.settings.hotline)
         if result.question != q:
             answer.rewritten_query = result.question
+        return answer, result
+
+    def ask(self, question: str, history: list[str] | None = None, filters: SearchFilters | None = None,
+            top_k: int | None = None, mode: Mode = "auto") -> Answer:
+        t0 = time.perf_counter()
+        answer, result = self._extractive(question, history, filters, top_k)
         use_llm = mode == "llm" or (mode == "auto" and self._llm is not None)
         if use_llm:
             if self._llm is None:
@@ -98,15 +104,7 @@ class QAService:
                    top_k: int | None = None, mode: Mode = "auto") -> Iterator[tuple[str, object]]:
         """Events for streaming clients: ("delta", text) … then ("answer", Answer)."""
         t0 = time.perf_counter()
-        q = validate_question(question, max_chars=self.settings.max_question_chars)
-        resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
-        try:
-            result = self.retriever.search(resolved, filters, top_k=max(top_k or 0, ANSWER_POOL))
-        except FilterError as e:
-            raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
-        base = compose(q, result, hotline=self.settings.hotline)
-        if result.question != q:
-            base.rewritten_query = result.question
+        base, result = self._extractive(question, history, filters, top_k)
         use_llm = (mode == "llm" or (mode == "auto" and self._llm is not None)) and self._llm is not None and base.found
         if mode == "llm" and self._llm is None:
             base.fallback_reason = NOT_CONFIGURED
