@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models import Conflict, ConflictValue, Document, Item, Level, Scope
-from .sentences import INTENT_UNITS, topic_figure
+from .sentences import topic_figure, units_for
 
 SPECIFICITY = {Level.district: 3, Level.new_area: 3, Level.city: 2, Level.province: 1, None: 0}
 
@@ -35,7 +35,7 @@ def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourc
     """One conflict over the cited sentences, if two documents give different figures for the topic.
 
     The regions the question names come first, then the newest and most specific."""
-    units = set().union(*(INTENT_UNITS[i] for i in intents if i in INTENT_UNITS)) or {"days", "hours", "percent"}
+    units = units_for(intents) or {"days", "hours", "percent"}
     terms = [t for t in topic_terms if len(t) >= 2]
     seen: dict[str, list[tuple[Sourced, str]]] = {}
     for s in sources:

@@ -9,7 +9,7 @@ import re
 from ..models import Answer, Citation, Hit, Scope
 from ..retrieve.retriever import SearchResult
 from .conflicts import Sourced, find_conflict
-from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure
+from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure, units_for
 
 MAX_SOURCES = 4
 MAX_FIGURE_SOURCES = 6  # a time/amount question may cite more documents, one per distinct figure
@@ -136,7 +136,7 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
         picked = duty[:2] or picked
     if picked and plan.intents & {"doc", "goal"} and not multi:
         picked = _document_items(result, picked, terms)
-    units = _units_for(plan.intents)
+    units = units_for(plan.intents)
     if units and picked and not plan.intents & {"who", "doc", "goal"}:
         topic = topic_terms(plan, picked[0][1])
         picked = _answering_figures(result, picked, topic, terms, plan.intents, units, top)
@@ -233,11 +233,6 @@ def shared_phrases(question: str, head: str, skip: set[str], min_len: int = 4) -
     return out
 
 
-def _units_for(intents: set[str]) -> set[str]:
-    # 多少个工作日 is a time question even though it says 多少
-    return TIME_UNITS if "time" in intents else AMOUNT_UNITS if "amount" in intents else set()
-
-
 def names_document(question: str, doc) -> bool:
     """Does the question give the document's 文号, in full or as people shorten it (市政办发6号)?
 
@@ -282,7 +277,7 @@ def _answering_figures(result: SearchResult, picked: list, topic: list[str], ter
         if h.item.id in used:
             continue
         quote, sc = best_sentences(h.item.text, terms, intents)
-        if topic and topic_figure(quote, topic, units, q):
+        if topic_figure(quote, topic, units, q):
             return [(h, quote, sc)]
     return picked
 
@@ -325,7 +320,7 @@ def _one_per_region(picked: list, regions: list[str]) -> list:
     none, the best clause of another place rather than a second one of the same place."""
     out, seen = [], set()
     for p in picked:
-        where = next((r for r in regions if (p[0].document.region or "").startswith(r)), None)
+        where = next((r for r in regions if in_regions(p[0], [r])), None)
         if where and where not in seen:
             out.append(p)
             seen.add(where)

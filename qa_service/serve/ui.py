@@ -32,7 +32,6 @@ INTERNAL_ERROR = "服务内部错误，请稍后再试"
 ALL_REGIONS = "全部"
 ALL_DOCS = "全部文件"
 SEARCH_TOP_K = 10
-HISTORY_TURNS = 5  # earlier questions passed on to resolve follow-ups (那西咸新区呢？)
 POLL_SECONDS = 2.0  # how often a page opened during start-up checks whether the service is ready
 CONCURRENCY = 8  # searches take ~30 ms; answers are slower only in LLM mode
 
@@ -336,7 +335,7 @@ class WebPage:
         if not question:
             yield "", history
             return
-        earlier = user_questions(history)[-HISTORY_TURNS:]
+        earlier = user_questions(history)  # QAService keeps the last few (service.HISTORY_TURNS)
         history += [{"role": "user", "content": esc(question)}, {"role": "assistant", "content": "正在查询…"}]
         yield "", history
         history[-1] = {"role": "assistant", "content": self.answer(question, earlier, region)}
