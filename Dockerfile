@@ -28,5 +28,5 @@ USER qa
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD python -c "import os,sys,urllib.request; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"QA_PORT\",\"8000\")}/readyz', timeout=4).status == 200 else 1)"
-# QA_WORKERS > 1 runs several uvicorn workers over the same read-only index
+# QA_WORKERS=2 QA_SERVE_UI=false: an API-only container, one worker per core over the same read-only index
 CMD [".venv/bin/qa-service", "serve"]

@@ -357,15 +357,19 @@ def bench_serve_cmd(
     duration: float = typer.Option(30.0, "--duration", "-d", min=1, max=600),
     endpoint: str = typer.Option("ask", help="ask | search"),
     questions: Optional[Path] = typer.Option(None),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, max=32, help="worker processes of the server started here (API only)"),
+    warmup: bool = typer.Option(True, "--warmup/--no-warmup", help="ask each distinct question once before timing"),
 ) -> None:
-    """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS."""
+    """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS.
+
+    QA_QUERY_CACHE=0 in the environment measures questions the server has never seen."""
     from .bench import bench_serve, load_questions, serve_summary
 
     if endpoint not in ("ask", "search"):
         fail("endpoint must be ask or search")
     try:
         qs = load_questions(questions)
-        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint)
+        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup)
     except (OSError, ValueError, RuntimeError) as e:
         fail(str(e))
     print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -376,7 +380,7 @@ def bench_serve_cmd(
 def serve(
     host: Optional[str] = typer.Option(None, help="[QA_HOST, default 127.0.0.1]"),
     port: Optional[int] = typer.Option(None, help="[QA_PORT, default 8000]"),
-    workers: Optional[int] = typer.Option(None, help="[QA_WORKERS, default 1]"),
+    workers: Optional[int] = typer.Option(None, help="API worker processes, with --no-ui [QA_WORKERS, default 1]"),
     no_ui: bool = typer.Option(False, "--no-ui", help="API only, no web page [QA_SERVE_UI=false]"),
 ) -> None:
     """API + web page in one process; the first start builds the index (with progress)."""
@@ -389,6 +393,10 @@ def serve(
 
     s = state.settings.model_copy(update={k: v for k, v in {"host": host, "port": port, "workers": workers,
                                                            "serve_ui": False if no_ui else None}.items() if v is not None})
+    if s.workers > 1 and s.serve_ui:
+        # Gradio keeps each visitor's session and queue in one process; spread over workers the page breaks
+        fail("多个工作进程只用于 API：请加 --no-ui（或 QA_SERVE_UI=false），网页另起一个单进程服务 / "
+             "several workers serve the API only: add --no-ui (QA_SERVE_UI=false) and run the web page as its own single-process service")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         ensure_index(s, progress=True)  # build before serving, so a first start shows its progress here

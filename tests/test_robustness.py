@@ -606,3 +606,24 @@ def test_bench_serve_reports_throughput_latency_errors_and_server_memory():
     assert out["server_peak_rss_mb"] > 100  # the server's memory, not the client's
     summary = r.stderr.strip().splitlines()[-1]
     assert all(k in summary for k in ("req/s", "p50", "p95", "p99", "errors", "peak RSS")), summary
+
+
+def test_bench_serve_with_two_api_workers_loses_no_request_while_they_start():
+    """Each worker loads the index before it takes a connection, so a load that starts as soon
+    as the first worker answers sees no 503; the memory is that of the whole process tree."""
+    env = cli_env(ROOT / "index") | {"QA_AUTO_REBUILD": "false"}
+    r = run_cli("bench", "serve", "-c", "4", "-d", "3", "--workers", "2", "--no-warmup", env=env, timeout=900)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["workers"] == 2 and out["warmed_up"] is False
+    assert out["errors"] == {} and out["requests"] > 0
+    assert out["server_peak_rss_mb"] > 400  # two workers, each with the model and the index
+    assert "2 worker(s)" in r.stderr.strip().splitlines()[-1]
+
+
+def test_several_workers_with_the_web_page_are_refused_clearly():
+    # Gradio keeps each visitor's session in one process: spread over workers the page would break
+    env = cli_env(ROOT / "index") | {"QA_WORKERS": "2"}
+    r = run_cli("serve", "--port", "1", env=env, timeout=120)
+    assert r.returncode == 2
+    assert "--no-ui" in r.stderr and "多个工作进程" in r.stderr

