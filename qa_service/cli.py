@@ -437,6 +437,25 @@ def eval_calibrate(
     print(json.dumps(res, ensure_ascii=False, indent=2))
 
 
+def _gold_or_fail(gold: Path):
+    from .evaluation.gold import load_gold
+
+    try:
+        return load_gold(gold)
+    except (OSError, ValueError) as e:
+        fail(str(e))
+
+
+def _show_report(as_json: bool, metrics: dict, paths: tuple[Path, Path]) -> None:
+    """The metrics as one JSON line for tools, or the Markdown report for people."""
+    jp, mp = paths
+    if as_json:
+        print(json.dumps(metrics, ensure_ascii=False))
+    else:
+        out.print(mp.read_text(encoding="utf-8"))
+        err.print(f"reports: {jp} {mp}")
+
+
 @eval_app.command("answers")
 def eval_answers(
     gold: Path = typer.Option(..., "--gold", help="gold questions (JSONL)"),
@@ -444,13 +463,9 @@ def eval_answers(
 ) -> None:
     """Fact coverage, citation precision/recall, refusal accuracy, false refusals, latency."""
     from .evaluation.answers import evaluate_answers
-    from .evaluation.gold import load_gold
     from .evaluation.report import write_report
 
-    try:
-        questions = load_gold(gold)
-    except (OSError, ValueError) as e:
-        fail(str(e))
+    questions = _gold_or_fail(gold)
     qa = _service()
     summary, rows = evaluate_answers(qa, questions)
     for r in rows:
@@ -458,12 +473,7 @@ def eval_answers(
             r["miss"] = f"missing facts {r['missing_facts']}" + ("" if r["found"] else " (refused)")
         elif r["type"] == "out_of_scope" and r["found"]:
             r["miss"] = "answered an out-of-scope question"
-    jp, mp = write_report("answers", gold, summary, rows, {"model": qa.index.manifest["model"]})
-    if as_json:
-        print(json.dumps(summary, ensure_ascii=False))
-    else:
-        out.print(mp.read_text(encoding="utf-8"))
-        err.print(f"reports: {jp} {mp}")
+    _show_report(as_json, summary, write_report("answers", gold, summary, rows, {"model": qa.index.manifest["model"]}))
 
 
 
@@ -473,26 +483,18 @@ def eval_retrieval(
     as_json: bool = typer.Option(False, "--json", help="print the metrics as one JSON object"),
 ) -> None:
     """Recall@1, Recall@5, clause recall@5, MRR@10 (overall and per type); reports under eval/reports/."""
-    from .evaluation.gold import load_gold
     from .evaluation.report import write_report
     from .evaluation.retrieval import evaluate_retrieval, rows_as_dicts
 
-    try:
-        questions = load_gold(gold)
-    except (OSError, ValueError) as e:
-        fail(str(e))
+    questions = _gold_or_fail(gold)
     r = _retriever()
     summary, rows = evaluate_retrieval(r, questions)
     dicts = rows_as_dicts(rows)
     for d in dicts:
         if d["type"] != "out_of_scope" and not (d["first_match"] and d["first_match"] <= 5):
             d["miss"] = f"no gold clause in top 5: {', '.join(d['top_ids'])}"
-    jp, mp = write_report("retrieval", gold, summary, dicts, {"model": r.index.manifest["model"], "threshold": r.settings.min_confidence})
-    if as_json:
-        print(json.dumps({"overall": summary["overall"], "by_type": summary["by_type"], "latency_ms": summary["latency_ms"]}, ensure_ascii=False))
-    else:
-        out.print(mp.read_text(encoding="utf-8"))
-        err.print(f"reports: {jp} {mp}")
+    paths = write_report("retrieval", gold, summary, dicts, {"model": r.index.manifest["model"], "threshold": r.settings.min_confidence})
+    _show_report(as_json, {k: summary[k] for k in ("overall", "by_type", "latency_ms")}, paths)
 
 
 if __name__ == "__main__":
