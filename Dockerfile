@@ -22,9 +22,12 @@ COPY index/README.md ./index/README.md
 # the same install step as the README's commands (scripts/setup.sh), then the index
 RUN bash scripts/setup.sh \
  && .venv/bin/qa-service index build --quiet \
- && chown -R qa:qa /app/index
+ && chown -R qa:qa /app/index \
+ && rm -f /tmp/jieba.cache
 
 USER qa
+# jieba's dictionary cache, written by the user that reads it (root's copy in /tmp cannot be replaced by qa)
+RUN .venv/bin/python -c "import jieba; jieba.Tokenizer().initialize()"
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD python -c "import os,sys,urllib.request; sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"QA_PORT\",\"8000\")}/readyz', timeout=4).status == 200 else 1)"

@@ -39,8 +39,11 @@ class PolicyTokenizer:
     """
 
     def __init__(self, user_words: Iterable[str] = (), bigrams: bool = True):
+        import logging
+
         import jieba
 
+        jieba.setLogLevel(logging.WARNING)  # not its "Building prefix dict…" chatter on every start
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for w in user_words:

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Build the image and check it as an operator would: the index is inside it, it starts
+# without building anything, Docker's HEALTHCHECK (on /readyz) turns healthy, it answers a
+# question with a cited clause, it runs as a non-root user, and the API-only variant with
+# two workers answers too. Needs a Docker daemon; prints what it measured.
+#
+#   bash scripts/docker-check.sh            # builds qa-service:check
+#   QA_IMAGE=qa-service:1.0 bash scripts/docker-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IMAGE=${QA_IMAGE:-qa-service:check}
+
+if ! docker info >/dev/null 2>&1; then
+  echo "!! no Docker daemon reachable (docker info failed)" >&2
+  exit 3
+fi
+
+t0=$(date +%s)
+docker build -q -t "$IMAGE" . >/dev/null
+echo "==> built $IMAGE in $(( $(date +%s) - t0 )) s, $(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"
+
+ids=()
+cleanup() { [ ${#ids[@]} -gt 0 ] && docker rm -f "${ids[@]}" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+# the index was built into the image, for the user the service runs as
+docker run --rm "$IMAGE" sh -c 'test -s index/CURRENT && test "$(id -u)" != 0 && test -w index' \
+  || { echo "!! the image lacks a built index, runs as root, or cannot write its index" >&2; exit 1; }
+
+ask() {  # ask PORT: a question, and the answer must cite a clause
+  curl -sf -X POST "http://127.0.0.1:$1/api/v1/ask" -H 'Content-Type: application/json' \
+    -d '{"question":"企业开办要几天"}' \
+    | python3 -c 'import json,sys; a=json.load(sys.stdin); assert a["found"] and a["citations"], a; print(a["citations"][0]["citation"])'
+}
+
+wait_ready() {  # wait_ready CONTAINER PORT -> seconds until /readyz answered 200
+  local s=$(date +%s)
+  for _ in $(seq 180); do
+    if curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; then echo $(( $(date +%s) - s )); return 0; fi
+    if [ "$(docker inspect -f '{{.State.Running}}' "$1")" != true ]; then docker logs "$1" | tail -20 >&2; return 1; fi
+    sleep 1
+  done
+  docker logs "$1" | tail -20 >&2
+  return 1
+}
+
+# 1. the default: API + web page, one process
+cid=$(docker run -d -p 127.0.0.1::8000 "$IMAGE"); ids+=("$cid")
+port=$(docker port "$cid" 8000/tcp | head -1 | sed 's/.*://')
+echo "==> ready in $(wait_ready "$cid" "$port") s (index built into the image)"
+# what store.py logs when it has to build: "… built: N items", "index is stale", "…: building"
+if docker logs "$cid" 2>&1 | grep -q "index .* built:\|index is stale\|: building"; then
+  echo "!! the container built an index at start" >&2; exit 1
+fi
+if docker logs "$cid" 2>&1 | grep -q "Traceback\|ERROR"; then
+  echo "!! errors in the log at start:" >&2; docker logs "$cid" 2>&1 | grep -B2 -A8 "Traceback\|ERROR" | head -30 >&2; exit 1
+fi
+echo "==> ask: $(ask "$port")"
+curl -sf "http://127.0.0.1:$port/" | grep -qi "gradio" || { echo "!! no web page at /" >&2; exit 1; }
+echo "==> web page served at /"
+echo "==> user in the container: $(docker exec "$cid" id -un) (uid $(docker exec "$cid" id -u))"
+# Docker's own HEALTHCHECK: the first probe runs after its 30 s interval
+for _ in $(seq 90); do
+  h=$(docker inspect -f '{{.State.Health.Status}}' "$cid")
+  [ "$h" = healthy ] && break
+  [ "$h" = unhealthy ] && { echo "!! HEALTHCHECK says unhealthy" >&2; docker inspect -f '{{json .State.Health}}' "$cid" >&2; exit 1; }
+  sleep 1
+done
+[ "$h" = healthy ] || { echo "!! HEALTHCHECK never turned healthy ($h)" >&2; exit 1; }
+echo "==> HEALTHCHECK: $h"
+echo "==> memory: $(docker stats --no-stream --format '{{.MemUsage}}' "$cid")"
+
+# 2. the mini-program's API alone, one worker per core
+cid2=$(docker run -d -p 127.0.0.1::8000 -e QA_SERVE_UI=false -e QA_WORKERS=2 "$IMAGE"); ids+=("$cid2")
+port2=$(docker port "$cid2" 8000/tcp | head -1 | sed 's/.*://')
+echo "==> API-only, 2 workers: ready in $(wait_ready "$cid2" "$port2") s"
+for _ in 1 2 3 4 5 6; do ask "$port2" >/dev/null; done
+echo "==> API-only, 2 workers: 6 answers with citations; memory $(docker stats --no-stream --format '{{.MemUsage}}' "$cid2")"
+echo "OK"
