@@ -329,7 +329,8 @@ def ask(
         out.print(f"[bold]问：{q}[/bold]")
         out.print(a.answer)
         for c in a.citations or a.related:
-            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {c.doc_number or ''} · {c.issuer or ''} · {c.date or ''} · {c.region or ''}", highlight=False)
+            meta = " · ".join(x for x in (c.doc_number, c.issuer, c.date, c.region) if x)  # a document may lack a 文号 or issuer
+            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}", highlight=False)
         if a.fallback_reason:
             err.print(f"[yellow]{a.fallback_reason}[/yellow]")
 

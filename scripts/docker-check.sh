@@ -37,26 +37,30 @@ wait_ready() {  # wait_ready CONTAINER PORT -> seconds until /readyz answered 20
   local s=$(date +%s)
   for _ in $(seq 180); do
     if curl -sf "http://127.0.0.1:$2/readyz" >/dev/null 2>&1; then echo $(( $(date +%s) - s )); return 0; fi
-    if [ "$(docker inspect -f '{{.State.Running}}' "$1")" != true ]; then docker logs "$1" | tail -20 >&2; return 1; fi
+    if [ "$(docker inspect -f '{{.State.Running}}' "$1")" != true ]; then docker logs "$1" 2>&1 | tail -20 >&2; return 1; fi
     sleep 1
   done
-  docker logs "$1" | tail -20 >&2
+  docker logs "$1" 2>&1 | tail -20 >&2
   return 1
 }
 
 # 1. the default: API + web page, one process
 cid=$(docker run -d -p 127.0.0.1::8000 "$IMAGE"); ids+=("$cid")
-port=$(docker port "$cid" 8000/tcp | head -1 | sed 's/.*://')
+port=$(docker port "$cid" 8000/tcp | sed -n '1s/.*://p')
 echo "==> ready in $(wait_ready "$cid" "$port") s (index built into the image)"
+# (output is read into variables first: with pipefail, `cmd | grep -q` fails whenever grep
+# stops reading early and cmd gets SIGPIPE)
+logs=$(docker logs "$cid" 2>&1)
 # what store.py logs when it has to build: "… built: N items", "index is stale", "…: building"
-if docker logs "$cid" 2>&1 | grep -q "index .* built:\|index is stale\|: building"; then
+if grep -q "index .* built:\|index is stale\|: building" <<<"$logs"; then
   echo "!! the container built an index at start" >&2; exit 1
 fi
-if docker logs "$cid" 2>&1 | grep -q "Traceback\|ERROR"; then
-  echo "!! errors in the log at start:" >&2; docker logs "$cid" 2>&1 | grep -B2 -A8 "Traceback\|ERROR" | head -30 >&2; exit 1
+if grep -q "Traceback\|ERROR" <<<"$logs"; then
+  echo "!! errors in the log at start:" >&2; grep -B2 -A8 "Traceback\|ERROR" <<<"$logs" | head -30 >&2; exit 1
 fi
 echo "==> ask: $(ask "$port")"
-curl -sf "http://127.0.0.1:$port/" | grep -qi "gradio" || { echo "!! no web page at /" >&2; exit 1; }
+page=$(curl -sf "http://127.0.0.1:$port/") || { echo "!! GET / failed" >&2; exit 1; }
+grep -qi "gradio" <<<"$page" || { echo "!! no web page at / (got: ${page:0:200})" >&2; exit 1; }
 echo "==> web page served at /"
 echo "==> user in the container: $(docker exec "$cid" id -un) (uid $(docker exec "$cid" id -u))"
 # Docker's own HEALTHCHECK: the first probe runs after its 30 s interval
@@ -72,7 +76,7 @@ echo "==> memory: $(docker stats --no-stream --format '{{.MemUsage}}' "$cid")"
 
 # 2. the mini-program's API alone, one worker per core
 cid2=$(docker run -d -p 127.0.0.1::8000 -e QA_SERVE_UI=false -e QA_WORKERS=2 "$IMAGE"); ids+=("$cid2")
-port2=$(docker port "$cid2" 8000/tcp | head -1 | sed 's/.*://')
+port2=$(docker port "$cid2" 8000/tcp | sed -n '1s/.*://p')
 echo "==> API-only, 2 workers: ready in $(wait_ready "$cid2" "$port2") s"
 for _ in 1 2 3 4 5 6; do ask "$port2" >/dev/null; done
 echo "==> API-only, 2 workers: 6 answers with citations; memory $(docker stats --no-stream --format '{{.MemUsage}}' "$cid2")"

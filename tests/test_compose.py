@@ -334,3 +334,33 @@ def test_a_lead_unit_question_cites_the_clauses_whose_notes_name_units(qa):
     assert_well_cited(a)
     assert "运用促进处" in a.answer
     assert all(c.scope != Scope.other_province for c in a.citations), [c.citation for c in a.citations]
+
+
+def test_a_question_about_materials_is_answered_by_the_sentence_that_lists_them(qa):
+    # the clause opens with its heading (提升获得用气便利度); the list of forms is further in
+    a = qa.ask("在西咸办燃气报装需要提交什么资料")
+    assert_well_cited(a)
+    first = a.answer.splitlines()[0]
+    assert "《用气申请表》" in first and "2项" in first, a.answer
+    n = int(MARKER_RE.findall(first)[0])
+    assert "《用气申请表》" in a.citations[n - 1].text
+
+
+@pytest.mark.parametrize("question, deadline", [
+    ("秦创原的知识产权维权援助服务站什么时候设立", "6月底前"),
+    ("告知承诺制的实施方案什么时候出台", "2021年6月底前"),
+])
+def test_a_when_question_is_answered_with_the_deadline(qa, question, deadline):
+    a = qa.ask(question)
+    assert_well_cited(a)
+    first = a.answer.splitlines()[0]
+    assert deadline in first, a.answer
+    n = int(MARKER_RE.findall(first)[0])
+    assert deadline in a.citations[n - 1].text.replace(" ", "")
+
+
+def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa):
+    # the clause's first sentence repeats the topic; the deadlines are in the second
+    a = qa.ask("咸阳推出的新一批一件事一次办，几月份全流程上线运行")
+    assert_well_cited(a)
+    assert "10月底" in a.answer, a.answer

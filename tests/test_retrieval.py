@@ -378,3 +378,20 @@ def test_no_more_questions_are_computed_at_once_than_allowed(qa, settings):
         answers = list(pool.map(service.ask, questions))
     assert all(a.found and a.citations for a in answers)
     assert peak[0] == 2
+
+
+@pytest.mark.parametrize("question, wanted, not_wanted", [
+    ("报装天然气要交什么", {"用气报装"}, {"用水报装", "用电报装"}),  # 报装 names no utility: the one asked about decides
+    ("接电报装几天", {"用电报装"}, {"用水报装", "用气报装"}),
+    ("报装多久", {"用水报装", "用气报装", "用电报装"}, set()),       # none named: any of the three
+])
+def test_baozhuang_means_the_utility_the_question_names(question, wanted, not_wanted):
+    from qa_service.retrieve.query import analyze
+
+    terms = set(analyze(question).expansions)
+    assert wanted <= terms and not (not_wanted & terms), terms
+
+
+def test_gas_connection_question_finds_the_gas_clause_first(qa):
+    top = qa.search("西咸新区报装燃气要哪些资料").hits[0]
+    assert "用气" in top.item.text and "《用气申请表》" in top.item.text, top.item.text[:80]

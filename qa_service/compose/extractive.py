@@ -45,6 +45,9 @@ def make_citation(n: int, hit: Hit, quote: str) -> Citation:
     )
 
 
+MATERIAL_WORDS = re.compile(r"材料|资料|申请表|申请书|证明|《[^》]{2,20}(?:表|书|协议|图)》")
+
+
 def query_terms(result: SearchResult) -> list[str]:
     """Words that should occur in an answering sentence: the question's and its policy synonyms."""
     from ..retrieve.query import STOP_TERMS
@@ -72,6 +75,10 @@ def sentence_score(sentence: str, terms: list[str], intents: set[str]) -> float:
         score += 6
     if "amount" in intents and units & AMOUNT_UNITS:
         score += 4
+    if "when" in intents and "date" in units:
+        score += 15  # 啥时候 is answered by the deadline, however many topic words another sentence repeats
+    if "material" in intents and MATERIAL_WORDS.search(sentence):
+        score += 6  # 「要交哪几样材料」 is answered by the sentence that lists them, not the clause's heading
     return score
 
 

@@ -22,7 +22,7 @@ SYNONYMS: list[tuple[str, tuple[str, ...]]] = [
     (r"开(个|一家|家)?(公司|企业|店|门店|分店)|办(个)?(公司|企业)|注册(公司|企业)|开办|新开(公司|企业)|办执照|办营业执照|领执照", ("企业开办", "开办企业")),
     (r"营业执照|执照", ("营业执照",)),
     (r"注销|关(掉)?公司|不干了|不想干|停业|歇业|休眠", ("注销", "企业注销")),
-    (r"报装|接水|通水|用水", ("用水报装", "获得用水")),
+    (r"接水|通水|用水|自来水|供水", ("用水报装", "获得用水")),
     (r"接电|用电|办电|通电|电力", ("获得电力", "办电", "用电报装")),
     (r"用气|燃气|天然气|通气|接气", ("用气报装", "获得用气")),
     (r"报税|交税|缴税|纳税|税务", ("纳税",)),
@@ -69,9 +69,11 @@ INTENTS: list[tuple[str, str]] = [
     ("who", r"找谁|哪个部门|什么部门|哪个单位|哪个局|谁管|谁负责|谁牵头|牵头|负责单位|哪个处|联系人|电话"),
     ("doc", r"文号|什么文件|哪个文件|发文|谁发的|哪天发|印发|有效期|是什么文件|文件名"),
     ("amount", r"多少钱|多少万|费率|比例|多少|几个|几项|几家"),
-    ("material", r"材料|资料|要带|提交什么|需要什么"),
+    ("material", r"材料|资料|要带|带什么|带哪|提交什么|需要什么|交什么|交哪|哪几样|哪几份|哪两份|什么东西|哪些东西|证件"),
     ("goal", r"目标|要达到|达到什么|总体要求|指导思想"),
+    ("when", r"啥时候|什么时候|何时|哪天|几月份?|截止|时间节点"),  # a deadline (6月底前), not a duration
 ]
+UTILITIES = {"用水报装", "用气报装", "用电报装"}  # a question naming one utility is about that one only
 TIME_TERMS = ("时限", "工作日", "压缩", "压减", "办结")
 WHO_TERMS = ("牵头", "负责")
 
@@ -126,6 +128,8 @@ def analyze(question: str) -> QueryPlan:
     for name, pattern in INTENTS:
         if re.search(pattern, q):
             plan.intents.add(name)
+    if "报装" in q and not UTILITIES & set(plan.expansions):
+        plan.expansions += ["用水报装", "用气报装", "用电报装"]  # 报装 alone: any of the three, none preferred
     if "time" in plan.intents:
         plan.expansions += [t for t in TIME_TERMS if t not in plan.expansions]
     if "who" in plan.intents:
