@@ -121,12 +121,18 @@ def test_other_provinces_practice_is_marked(qa):
     ("渭滨区办电遇到问题该找哪个部门", "区发改局"),
 ])
 def test_who_is_responsible(qa, question, unit):
-    a = qa.ask(question)
+    assert_first_line_quotes(qa.ask(question), unit)
+
+
+def assert_first_line_quotes(a, *texts: str) -> None:
+    """The answer's first line says each text, and so does the clause that line cites."""
     assert_well_cited(a)
     first = a.answer.splitlines()[0]
-    assert unit in first, a.answer
     n = int(MARKER_RE.findall(first)[0])
-    assert unit in a.citations[n - 1].text  # the unit is named in the clause cited
+    cited = a.citations[n - 1].text.replace(" ", "")
+    for t in texts:
+        assert t in first, a.answer
+        assert t in cited, cited
 
 
 def test_document_question(qa):
@@ -338,12 +344,7 @@ def test_a_lead_unit_question_cites_the_clauses_whose_notes_name_units(qa):
 
 def test_a_question_about_materials_is_answered_by_the_sentence_that_lists_them(qa):
     # the clause opens with its heading (提升获得用气便利度); the list of forms is further in
-    a = qa.ask("在西咸办燃气报装需要提交什么资料")
-    assert_well_cited(a)
-    first = a.answer.splitlines()[0]
-    assert "《用气申请表》" in first and "2项" in first, a.answer
-    n = int(MARKER_RE.findall(first)[0])
-    assert "《用气申请表》" in a.citations[n - 1].text
+    assert_first_line_quotes(qa.ask("在西咸办燃气报装需要提交什么资料"), "《用气申请表》", "2项")
 
 
 @pytest.mark.parametrize("question, deadline", [
@@ -351,12 +352,7 @@ def test_a_question_about_materials_is_answered_by_the_sentence_that_lists_them(
     ("告知承诺制的实施方案什么时候出台", "2021年6月底前"),
 ])
 def test_a_when_question_is_answered_with_the_deadline(qa, question, deadline):
-    a = qa.ask(question)
-    assert_well_cited(a)
-    first = a.answer.splitlines()[0]
-    assert deadline in first, a.answer
-    n = int(MARKER_RE.findall(first)[0])
-    assert deadline in a.citations[n - 1].text.replace(" ", "")
+    assert_first_line_quotes(qa.ask(question), deadline)
 
 
 def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa):
