@@ -73,9 +73,13 @@ class QAService:
 
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> SearchResult:
         q = validate_question(query, max_chars=self.settings.max_question_chars, field="q")
+        with self._cpu:
+            return self._retrieve(q, filters, top_k)
+
+    def _retrieve(self, q: str, filters: SearchFilters | None, top_k: int | None) -> SearchResult:
+        """Retrieval, with a filter that names nothing turned into the API's filter_invalid."""
         try:
-            with self._cpu:
-                return self.retriever.search(q, filters, top_k=top_k)
+            return self.retriever.search(q, filters, top_k=top_k)
         except FilterError as e:
             raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
 
@@ -85,10 +89,7 @@ class QAService:
         q = validate_question(question, max_chars=self.settings.max_question_chars)
         resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
         with self._cpu:
-            try:
-                result = self.retriever.search(resolved, filters, top_k=max(top_k or 0, ANSWER_POOL))
-            except FilterError as e:
-                raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
+            result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
             answer = compose(q, result, hotline=self.settings.hotline)
         if result.question != q:
             answer.rewritten_query = result.question

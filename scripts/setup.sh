@@ -42,19 +42,21 @@ if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 if [ "$want_browser" = 1 ] && [ "${QA_DOCKER_TEST:-0}" = 1 ]; then
   # the image test (tests/test_docker.py) needs a Docker daemon and the Dockerfile's base image
-  if ! docker info >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing and starting a Docker daemon (apt: docker.io)"
-    if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
-      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >/dev/null) \
-        || echo "!! could not install docker.io"
-    fi
-    if command -v dockerd >/dev/null 2>&1; then
-      (dockerd >/tmp/qa-dockerd.log 2>&1 &)
-      for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
-    fi
+  # (debootstrap makes a stand-in for it where Docker Hub is out of reach)
+  need=()
+  docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing ${need[*]} (apt)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \
+      || echo "!! could not install ${need[*]}"
+  fi
+  if ! docker info >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
+    echo "==> starting a Docker daemon"
+    (dockerd >/tmp/qa-dockerd.log 2>&1 &)
+    for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
   fi
   if docker info >/dev/null 2>&1; then
-    command -v debootstrap >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } || true
     bash scripts/docker-offline-base.sh || echo "!! no base image for the Dockerfile; the image test will be skipped"
   else
     echo "!! no Docker daemon: the image test will be skipped (see /tmp/qa-dockerd.log)"

@@ -73,7 +73,7 @@ INTENTS: list[tuple[str, str]] = [
     ("goal", r"目标|要达到|达到什么|总体要求|指导思想"),
     ("when", r"啥时候|什么时候|何时|哪天|几月份?|截止|时间节点"),  # a deadline (6月底前), not a duration
 ]
-UTILITIES = {"用水报装", "用气报装", "用电报装"}  # a question naming one utility is about that one only
+UTILITIES = ("用水报装", "用气报装", "用电报装")  # a question naming one utility is about that one only
 TIME_TERMS = ("时限", "工作日", "压缩", "压减", "办结")
 WHO_TERMS = ("牵头", "负责")
 
@@ -128,8 +128,8 @@ def analyze(question: str) -> QueryPlan:
     for name, pattern in INTENTS:
         if re.search(pattern, q):
             plan.intents.add(name)
-    if "报装" in q and not UTILITIES & set(plan.expansions):
-        plan.expansions += ["用水报装", "用气报装", "用电报装"]  # 报装 alone: any of the three, none preferred
+    if "报装" in q and not set(UTILITIES) & set(plan.expansions):
+        plan.expansions += list(UTILITIES)  # 报装 alone: any of the three, none preferred
     if "time" in plan.intents:
         plan.expansions += [t for t in TIME_TERMS if t not in plan.expansions]
     if "who" in plan.intents:
