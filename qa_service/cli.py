@@ -478,6 +478,41 @@ def eval_answers(
 
 
 
+@eval_app.command("figures")
+def eval_figures(
+    sample: Path = typer.Option(Path("eval/figures-sample.jsonl"), "--sample", help="hand-labelled figure sentences"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Figure extraction precision and recall (value, unit, measure, sub-case) on the labelled
+    sample, its dev half, its held-out half and all of it."""
+    from .evaluation.figures import evaluate
+
+    if not sample.exists():
+        fail(f"样本文件不存在 / no such sample file: {sample}")
+    res = evaluate(sample, state.settings.corpus_dir)
+    print(json.dumps(res, ensure_ascii=False, indent=None if as_json else 2))
+
+
+@app.command("figures")
+def figures_cmd(
+    measure: Optional[str] = typer.Option(None, "--measure", help="measure key (企业开办) or words of a measure"),
+    region: Optional[str] = typer.Option(None, "--region", help="region prefix: 西安市, 西咸新区 …"),
+    conflicts: bool = typer.Option(False, "--conflicts", help="only measures whose documents disagree"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The figure table: each commitment with its measure, sub-case, region, document and citation."""
+    from .figures.compare import comparison
+
+    qa = _service()
+    table = comparison(qa.index.figures, measure=measure, region=region, conflicts_only=conflicts)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in table], ensure_ascii=False))
+        return
+    for r in table:
+        sub = f"（{r.subcase}）" if r.subcase else ""
+        print(f"{r.measure_key or r.measure}{sub}\t{r.text}\t{r.region or ''}\t{r.date or ''}\t{r.citation}")
+
+
 @eval_app.command("retrieval")
 def eval_retrieval(
     gold: Path = typer.Option(..., "--gold", help="gold questions (JSONL, format of shared/eval/README.md)"),

@@ -49,6 +49,13 @@ def clean_history(history: list[str] | None, max_chars: int) -> list[str]:
     return out
 
 
+def filter_regions(filters: SearchFilters | None) -> list[str]:
+    """The asker's place from the region filter (西咸 -> 西咸新区), to order figures by."""
+    from .retrieve.query import analyze
+
+    return analyze(filters.region).regions if filters and filters.region else []
+
+
 class QAService:
     def __init__(self, retriever: Retriever, settings: Settings | None = None):
         self.retriever = retriever
@@ -90,7 +97,8 @@ class QAService:
         resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
         with self._cpu:
             result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
-            answer = compose(q, result, hotline=self.settings.hotline)
+            answer = compose(q, result, hotline=self.settings.hotline, figures=self.retriever.index.figures,
+                             regions=filter_regions(filters))
         if result.question != q:
             answer.rewritten_query = result.question
         return answer, result

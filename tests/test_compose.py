@@ -55,6 +55,11 @@ def assert_well_cited(a: Answer) -> None:
 
 
 # -- differing figures -------------------------------------------------------------------
+def _date_key(d: str) -> tuple:
+    """2023-02-13 after a bare 2023: a year alone says least."""
+    return tuple(int(p) for p in d.split("-")) + (0, 0)
+
+
 def test_conflicting_figures_are_all_shown_with_their_sources(qa):
     a = qa.ask("企业开办要几天")
     assert_well_cited(a)
@@ -74,8 +79,12 @@ def test_conflicting_figures_are_all_shown_with_their_sources(qa):
         assert v.region == c.region and v.date == c.date
         assert v.doc_title in c.citation or v.doc_title in c.doc_title
         assert v.value in a.answer and f"[{v.citation_n}]" in a.answer
-    dates = [v.date for v in values]
-    assert dates == sorted(dates, reverse=True), f"not newest first: {dates}"
+    # current plans first, then ended ones (2020—2022年方案，已到期); newest first within each
+    current = [v.date for v in values if not v.validity]
+    ended = [v.date for v in values if v.validity]
+    assert [v.date for v in values] == current + ended, values
+    assert current == sorted(current, key=_date_key, reverse=True), current
+    assert ended == sorted(ended, key=_date_key, reverse=True), ended
     # the answer says they differ and why, never one figure silently
     assert "不一致" in a.answer
     assert "原因" in conflict.explanation and conflict.explanation in a.answer

@@ -8,7 +8,9 @@ import re
 
 from ..models import Answer, Citation, Hit, Scope
 from ..retrieve.retriever import SearchResult
+from ..figures.table import FigureTable, validity_note
 from .conflicts import Sourced, find_conflict
+from .figure_answer import FigureAnswer, figure_answer, without_notes
 from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure, units_for
 
 MAX_SOURCES = 4
@@ -42,6 +44,7 @@ def make_citation(n: int, hit: Hit, quote: str) -> Citation:
         quote=quote,
         text=it.text,
         score=hit.score,
+        validity=validity_note(d),
     )
 
 
@@ -104,10 +107,17 @@ def _region_label(hit: Hit) -> str:
     return "·".join(b for b in bits if b)
 
 
-def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> Answer:
+def compose(question: str, result: SearchResult, *, hotline: str = "12345", figures: FigureTable | None = None,
+            regions: list[str] | None = None) -> Answer:
+    """The cited answer. ``figures`` answers 多久/多少 questions from the figure table;
+    ``regions`` are the asker's places when the question names none (a filter, an earlier turn)."""
     if not result.found or not result.hits:
         return refuse(question, result, hotline)
     plan = result.plan
+    if figures is not None and not plan.intents & {"who", "doc", "goal", "when"}:
+        fa = figure_answer(question, result, figures, plan.regions or regions or [])
+        if fa is not None:
+            return figure_reply(question, result, fa, hotline)
     terms = query_terms(result)
     top = result.hits[0].score
     multi = asks_several(question, plan)
@@ -166,13 +176,15 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
         if h.item.kind == "header" and "doc" in plan.intents:
             continue
         label = f"《{h.document.short_title}》"
+        if note := validity_note(h.document):
+            label += f"（{note}）"
         prefix = f"{_region_label(h)}{label}" if several_docs else f"根据{label}"
         if h.item.scope == Scope.other_province:
             src = h.item.table_row.source if h.item.table_row else "外省"
             prefix = f"【省外经验：{src}的做法，不是陕西的规定】{prefix}"
         elif h.item.scope == Scope.case_study:
             prefix = f"【典型案例】{prefix}"
-        lines.append(f"{prefix}：{quote}[{n}]")
+        lines.append(f"{prefix}：{without_notes(quote)}[{n}]")
 
     sources = [Sourced(n, h.document, h.item, q) for n, (h, q, _) in enumerate(picked, start=1)]
     topic = topic_terms(plan, picked[0][1] if picked else "")
@@ -192,6 +204,27 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> A
         lines = [f"关于{conflict.topic}，不同文件的规定不一致：", *rows, conflict.explanation, *rest]
     return Answer(question=question, answer="\n".join(lines), found=True, citations=citations, conflicts=conflicts,
                   rewritten_query=result.question if result.question != question else None)
+
+
+def figure_reply(question: str, result: SearchResult, fa: FigureAnswer, hotline: str) -> Answer:
+    """The one-line answer, then each cited sentence, then why documents differ."""
+    for p in fa.picks:  # quote the comma-clauses that state the figures, not the whole sentence
+        p.sentence = "……".join(dict.fromkeys(r.excerpt or r.sentence for r in p.rows))
+    citations = [make_citation(n, p.hit, p.sentence) for n, p in enumerate(fa.picks, start=1)]
+    several = len({p.hit.document.id for p in fa.picks}) > 1
+    lines = [fa.direct]
+    for n, p in enumerate(fa.picks, start=1):
+        label = f"《{p.hit.document.short_title}》"
+        prefix = f"{_region_label(p.hit)}{label}" if several else f"根据{label}"
+        if p.hit.item.scope == Scope.other_province:
+            prefix = f"【省外经验，不是陕西的规定】{prefix}"
+        lines.append(f"{prefix}：{without_notes(p.sentence)}[{n}]")
+    if fa.conflicts:
+        from .conflicts import explain_rows
+
+        lines.append(explain_rows([r for p in fa.picks for r in p.rows], hotline))
+    return Answer(question=question, answer="\n".join(lines), direct=fa.direct, found=True, citations=citations,
+                  conflicts=fa.conflicts, rewritten_query=result.question if result.question != question else None)
 
 
 def asks_several(question: str, plan) -> bool:

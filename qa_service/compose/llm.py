@@ -38,7 +38,9 @@ def grounding_problem(text: str, citations: list[Citation], hotline: str | None 
     unknown = sorted({m for m in marks if m not in by_n})
     if unknown:
         return f"cites clauses that were not supplied: {unknown}"
-    cited_text = "".join(by_n[m].text + by_n[m].doc_title + (by_n[m].doc_number or "") + (by_n[m].date or "") for m in set(marks))
+    # a validity note (2023—2025年方案，已到期) states the cited document's own period
+    cited_text = "".join(by_n[m].text + by_n[m].doc_title + (by_n[m].doc_number or "") + (by_n[m].date or "")
+                         + (by_n[m].validity or "") for m in set(marks))
     body = MARKER_RE.sub("", text)
     if hotline:
         body = re.sub(rf"(?<![\d.]){re.escape(hotline)}(?![\d.])", " ", body)

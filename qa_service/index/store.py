@@ -35,6 +35,8 @@ from ..models import Document, Item
 from .dictionary import domain_dictionary
 from .embedders import Embedder, load_embedder
 from .keyword import BM25, PolicyTokenizer
+from ..figures import FIGURES_VERSION
+from ..figures.table import FigureTable, build_rows
 from .passages import RECIPE_VERSION, passage_text
 
 log = logging.getLogger(__name__)
@@ -209,6 +211,10 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
                 for it in corpus.items:
                     f.write(it.model_dump_json() + "\n")
             (tmp / "tokens.json").write_text(json.dumps({"dictionary": words, "tokens": tokens}, ensure_ascii=False), encoding="utf-8")
+            figures = FigureTable(build_rows(corpus.documents, corpus.items))
+            figures.write(tmp / "figures.jsonl")
+            manifest["figure_count"] = len(figures.rows)
+            manifest["figures_version"] = FIGURES_VERSION
             faiss.write_index(fidx, str(tmp / "vectors.faiss"))
             manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -248,6 +254,7 @@ class LoadedIndex:
     docs_by_id: dict[str, Document] = field(default_factory=dict)
     items_by_id: dict[str, Item] = field(default_factory=dict)
     stale_reason: str | None = None
+    figures: FigureTable | None = None
 
     def __post_init__(self) -> None:
         self.docs_by_id = {d.id: d for d in self.documents}
@@ -306,7 +313,10 @@ def read_build(path: Path) -> LoadedIndex:
     except Exception as e:
         raise IndexUnavailable("index_corrupt", f"索引文件损坏（{path.name}：{type(e).__name__}: {str(e)[:120]}），请运行 qa-service index build",
                                f"index files are corrupt ({e}); run `qa-service index build`") from None
-    return LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]))
+    # a build from an older extractor (or before the table existed) gets its table rebuilt in memory (~0.2 s)
+    figures = FigureTable.from_index(documents, items, path if manifest.get("figures_version") == FIGURES_VERSION else None)
+    return LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]),
+                       figures=figures)
 
 
 def stale_reason(settings: Settings, manifest: dict) -> str | None:
