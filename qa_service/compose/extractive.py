@@ -184,7 +184,9 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
             prefix = f"【省外经验：{src}的做法，不是陕西的规定】{prefix}"
         elif h.item.scope == Scope.case_study:
             prefix = f"【典型案例】{prefix}"
-        lines.append(f"{prefix}：{without_notes(quote)}[{n}]")
+        # the units responsible are the answer to 谁牵头; otherwise they stay in the source details
+        shown = quote if "who" in plan.intents else without_notes(quote)
+        lines.append(f"{prefix}：{shown}[{n}]")
 
     sources = [Sourced(n, h.document, h.item, q) for n, (h, q, _) in enumerate(picked, start=1)]
     topic = topic_terms(plan, picked[0][1] if picked else "")

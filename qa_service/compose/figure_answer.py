@@ -31,7 +31,6 @@ class FigureParams:
 
 
 PARAMS = FigureParams()
-SUFFIX = re.compile(r"(时间|时限|用时)$")
 
 
 @dataclass
@@ -62,13 +61,19 @@ def wanted_classes(intents: set[str], question: str) -> set[str]:
 
 
 def asked_measures(text: str) -> list[str]:
-    """Measure keys a question names, by an alias or an alias without its 时间/时限 (纳税时间 -> 纳税)."""
-    lx = measures()
-    keys = lx.measures_in(text)
-    for m in lx.measures:
-        if m.key not in keys and any(len(core) >= 2 and core in text for core in (SUFFIX.sub("", a) for a in m.aliases)):
-            keys.append(m.key)
-    return keys
+    """Measure keys a question names through one of the lexicon's aliases (its own words or
+    the policy terms its colloquial words were rewritten to)."""
+    return measures().measures_in(text)
+
+
+def on_topic(keys: list[str], result: SearchResult, table: FigureTable, classes: set[str], depth: int = 3) -> bool:
+    """Is the asked measure what the best clauses are about? When the best clause states a
+    figure of the asked kind for another measure (预约账号生成 4小时 for a question that
+    also says 注册公司), the question is about that figure, not the measure its words expand to."""
+    top = [r for r in table.by_item.get(result.hits[0].item.id, []) if r.unit_class in classes and r.kind in ANSWERING_KINDS]
+    if top and not any(r.measure_key in keys for r in top):
+        return False
+    return any(r.measure_key in keys for h in result.hits[:depth] for r in table.by_item.get(h.item.id, []))
 
 
 def figure_answer(question: str, result: SearchResult, table: FigureTable, regions: list[str]) -> FigureAnswer | None:
@@ -78,6 +83,8 @@ def figure_answer(question: str, result: SearchResult, table: FigureTable, regio
     if not classes or not result.hits:
         return None
     keys = asked_measures(plan.normalized + " " + " ".join(plan.expansions))
+    if not keys or not on_topic(keys, result, table, classes):
+        return None
     rows = _rows(keys, result, table, classes)
     if not rows:
         return None
