@@ -106,3 +106,43 @@ def test_every_lexicon_alias_occurs_in_the_corpus(corpus):
     for s in lx.subcases:
         assert s.pattern.search(text), f"sub-case {s.label} matches nothing in the corpus"
         assert s.source
+
+
+# -- answers from the table, on the real index --------------------------------------------------
+def test_business_start_up_answer_shows_every_place(qa):
+    a = qa.ask("企业开办要几天")
+    first = a.answer.splitlines()[0]
+    assert a.direct and first == a.direct.splitlines()[0]
+    for value, region in (("0.5个工作日", "西安市"), ("1个工作日", "陕西省"), ("1.5个工作日", "西咸新区")):
+        assert value in first and region in first, first
+    assert "办结率达到80%以上" in first  # Xi'an's figure is a completion-rate target, and says so
+    by_n = {c.n: c for c in a.citations}
+    for v in a.conflicts[0].values:
+        c = by_n[v.citation_n]
+        assert v.value in c.text and v.region == c.region and v.date == c.date and v.doc_title
+
+
+def test_the_askers_region_comes_first_and_ended_plans_are_marked(qa):
+    from qa_service.models import SearchFilters
+
+    a = qa.ask("企业开办要几天", filters=SearchFilters(region="西咸新区"))
+    first = a.answer.splitlines()[0]
+    assert "1.5个工作日" in first and "已到期" in first and "2020—2022" in first
+    assert a.citations[0].region == "西咸新区" and a.citations[0].validity
+
+
+def test_sub_cases_are_separate_lines_never_one_disagreement(qa):
+    a = qa.ask("天然气报装要多久")
+    for c in a.conflicts:
+        assert len({v.subcase for v in c.values}) == 1, c
+    lines = a.direct.splitlines()
+    assert any("无外线工程" in line for line in lines) and any("有外线工程" in line for line in lines)
+    assert not any("无外线工程" in line and "有外线工程" in line for line in lines)
+
+
+def test_a_clause_without_the_amount_says_so(qa):
+    """Asked for an amount that the answering clause does not give, the answer says so and
+    quotes no other programme's amount."""
+    a = qa.ask("企业上市奖励多少钱")
+    assert a.found and "没有写明具体金额" in a.answer
+    assert not any(re.search(r"\d+(?:\.\d+)?万?元", c.quote) for c in a.citations), a.answer

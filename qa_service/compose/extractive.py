@@ -10,6 +10,7 @@ from ..models import Answer, Citation, Hit, Scope
 from ..retrieve.retriever import SearchResult
 from ..figures.table import FigureTable, validity_note
 from .conflicts import Sourced, find_conflict
+from .figure_answer import PARAMS as FIGURE_PARAMS
 from .figure_answer import FigureAnswer, figure_answer, without_notes
 from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure, units_for
 
@@ -21,6 +22,7 @@ FIGURE_FLOOR = 0.45
 RESCUE_FLOOR = 0.6  # a 多久/多少 question whose best clauses give no figure may cite a clause this close that does
 LEAD_ASKED = re.compile(r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来")  # not 报给谁 / 电话
 HEADER_ASKED = re.compile(r"文号|印发|签发|发布|哪天|什么时候|日期|谁发|发文|哪个单位发|是什么文件|哪个文件")
+AMOUNT_WORDS = FIGURE_PARAMS.amount_words
 TIME_UNITS = INTENT_UNITS["time"]
 AMOUNT_UNITS = INTENT_UNITS["amount"]
 
@@ -154,6 +156,8 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
     if picked and plan.intents & {"doc", "goal"} and not multi:
         picked = _document_items(result, picked, terms)
     units = units_for(plan.intents)
+    if "amount" in plan.intents and "time" not in plan.intents and re.search(AMOUNT_WORDS, question):
+        units = {"money", "percent"}  # 多少钱 is not answered by a count (新增12家)
     if units and picked and not plan.intents & {"who", "doc", "goal"}:
         topic = topic_terms(plan, picked[0][1])
         picked = _answering_figures(result, picked, topic, terms, plan.intents, units, top)
@@ -161,6 +165,9 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
 
     citations = [make_citation(n, h, q) for n, (h, q, _) in enumerate(picked, start=1)]
     lines: list[str] = []
+    if units and picked and not plan.intents & {"who", "doc", "goal", "when"} and not any(_has_figure(q, units) for _, q, _ in picked):
+        # the clause that answers gives no figure: say so, rather than let a reader take another clause's
+        lines.append(f"所引条款对此有规定，但没有写明具体{_missing_what(question, plan.intents)}。")
     several_docs = len({h.document.id for h, _, _ in picked}) > 1
 
     if "who" in plan.intents:
@@ -295,6 +302,21 @@ def in_regions(hit: Hit, regions: list[str]) -> bool:
     return (hit.document.region or "").startswith(tuple(regions))
 
 
+def required_terms(result: SearchResult) -> list[str]:
+    """The question's topic words that the best clauses use (上市 and 奖励; not 打算, which no
+    clause says, nor a place name): a clause that answers names all of them."""
+    from ..retrieve.query import REGIONS
+
+    near = "".join(h.item.text for h in result.hits[:3])
+    return [w for w in result.key_terms if w in near and not any(re.fullmatch(p, w) for p, _ in REGIONS)]
+
+
+def _missing_what(question: str, intents: set[str]) -> str:
+    if "time" in intents:
+        return "时限"
+    return "金额" if re.search(AMOUNT_WORDS, question) else "数量或比例"
+
+
 def _has_figure(text: str, units: set[str]) -> bool:
     return any(f.unit_class in units for f in figures(text))
 
@@ -313,13 +335,15 @@ def _answering_figures(result: SearchResult, picked: list, topic: list[str], ter
     if not topic:  # nothing to tell figures apart by: any figure of the unit asked for answers better than none
         return [p for p in picked if _has_figure(p[1], units)] or picked
     used = {h.item.id for h, _, _ in picked}
+    rarest = required_terms(result)
     for h in result.hits[:8]:
         if h.score < RESCUE_FLOOR * top:
             break
         if h.item.id in used:
             continue
         quote, sc = best_sentences(h.item.text, terms, intents)
-        if topic_figure(quote, topic, units, q):
+        # another clause's figure answers only if it names every topic word of the question (上市, not just 奖励)
+        if topic_figure(quote, topic, units, q) and all(w in h.item.text for w in rarest):
             return [(h, quote, sc)]
     return picked
 

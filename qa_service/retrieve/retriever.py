@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class SearchResult:
     found: bool
     top_score: float
     confidence: float = 0.0  # probability that the clauses answer the question
+    key_terms: list[str] = field(default_factory=list)  # the question's own topic words, rarest in the corpus first
 
 
 class Retriever:
@@ -168,7 +169,15 @@ class Retriever:
                             highlights=highlight_terms(item.text, words)))
         top = hits[0].score if hits else 0.0
         conf = self.confidence(plan, dense, hits, words) if hits else 0.0
-        return SearchResult(question, plan, hits, bool(hits) and conf >= threshold, top, round(conf, 4))
+        return SearchResult(question, plan, hits, bool(hits) and conf >= threshold, top, round(conf, 4),
+                            key_terms=self.key_terms(plan, words))
+
+    def key_terms(self, plan: QueryPlan, words: list[str]) -> list[str]:
+        """The question's topic words that the corpus uses, rarest first (上市 before 企业 and 奖励):
+        a clause that lacks the first one is about something else."""
+        idf = self.index.bm25.idf
+        topic = [w for w in _topic_words(plan, words) if w in idf and w in plan.normalized]
+        return sorted(topic, key=lambda w: -idf[w])
 
     @staticmethod
     def _foreign_row_answers(plan: QueryPlan, hits: list[Hit], words: list[str]) -> bool:
