@@ -59,6 +59,14 @@ def number_clauses(citations: list[Citation]) -> str:
     return "\n".join(lines)
 
 
+def direct_block(answer: Answer) -> str:
+    """The figure table's one-line answer (each figure with its place and [n]), when there is one:
+    the model starts from it instead of picking figures out of the clauses again."""
+    if not answer.direct:
+        return ""
+    return f"\n按指标整理的数字（每个数字都出自对应编号的条款，回答时逐一保留，不要只选一个）：\n{answer.direct}\n"
+
+
 class LLMComposer:
     def __init__(self, settings: Settings, client: httpx.Client | None = None):
         self.settings = settings
@@ -71,7 +79,8 @@ class LLMComposer:
     def messages(self, answer: Answer) -> list[dict]:
         return [
             {"role": "system", "content": self.system},
-            {"role": "user", "content": self.user.format(question=answer.question, clauses=number_clauses(answer.citations))},
+            {"role": "user", "content": self.user.format(question=answer.question, clauses=number_clauses(answer.citations),
+                                                         direct=direct_block(answer))},
         ]
 
     def _payload(self, answer: Answer, stream: bool) -> dict:

@@ -126,7 +126,11 @@ def _score(lines: list[dict]) -> dict:
     right_wanted = sum(p.right() for p in wanted)
     right_got = sum(p.right() or (p.label is not None and p.label.get("kind") == "other") for p in got)
     kinds = [p for p in pairs if p.label is not None and p.row is not None]
+    # the rows answers and conflicts are built from: those with a measure key
+    keyed = [p for p in got if p.row.measure_key]
     return {
+        "keyed_rows": len(keyed),
+        "keyed_precision": round(sum(p.right() for p in keyed) / len(keyed), 3) if keyed else None,
         "sentences": len(lines),
         "labelled_figures": len(wanted),
         "extracted_rows": len(got),

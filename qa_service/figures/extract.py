@@ -39,8 +39,9 @@ UNIT_CLASSES: list[tuple[str, str]] = [
     ("个小时", "小时"), ("小时", "小时"), ("分钟", "分钟"), ("个月", "月"), ("天", "自然日"), ("日", "自然日"),
     ("个百分点", "%"), ("%", "%"), ("％", "%"), ("亿元", "元"), ("万元", "元"), ("元", "元"),
     ("千瓦", "千瓦"), ("平方米", "面积"), ("亩", "面积"), ("年", "年"),
-    ("项", "项"), ("个", "个"), ("家", "家"), ("次", "次"), ("人", "人"), ("户", "户"), ("件", "件"), ("倍", "倍"),
+    ("项", "项"), ("个", "个"), ("家", "家"), ("次", "次"), ("人次", "人"), ("人", "人"), ("户", "户"), ("件", "件"), ("倍", "倍"),
     ("条", "其他"), ("张", "其他"), ("类", "其他"), ("批", "其他"), ("所", "其他"), ("台", "其他"), ("笔", "其他"),
+    ("种", "其他"), ("级", "其他"),
 ]
 UNIT_OF = dict(UNIT_CLASSES)
 TIME_CLASSES = {"工作日", "自然日", "小时", "分钟", "月", "年"}
@@ -134,7 +135,32 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
         start = max(prev_end.get(clause_start, clause_start), clause_start)
         prev_end[clause_start] = m.end()
         out += _read_figure(sentence, m, start, clause_start, clause_end, context)
+    _pair_respectively(sentence, out)
     return sorted(out, key=lambda f: f.start)
+
+
+def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
+    """对获得国家、省级和市级…奖项的，分别按…1.5%、1.0%和0.8%: the i-th figure is the i-th case's."""
+    m = re.search(r"分别|依次", sentence)
+    if not m:
+        return
+    after = [f for f in figs if f.start > m.start() and f.kind != "date"]
+    if len(after) < 2 or len({f.unit_class for f in after}) != 1:
+        return
+    before = sentence[: m.start()]
+    lists = [c for c in re.split(r"[，,；;：:]", before) if re.search(r"[、和及]", c)]
+    if not lists:
+        return
+    items = [x for x in re.split(r"[、和及]", _subject(lists[-1])) if x]
+    if len(items) != len(after):
+        return
+    lx = measures()
+    width = max(len(x) for x in items[:-1])
+    for f, item in zip(after, items):
+        sub = lx.subcase_of(item)
+        f.subcase = sub.label if sub else item[:width]
+        if (head := _qualified_noun(sentence[f.start + len(f.text) :].lstrip("、和及0123456789.万亿元%％"))) and not f.measure_key:
+            f.measure = head
 
 
 def _is_date(m: re.Match) -> bool:
@@ -165,6 +191,17 @@ def _is_figure(m: re.Match, sentence: str) -> bool:
     if unit == "日" and re.search(r"月$", sentence[: m.start()]):
         return False
     return True
+
+
+def in_quoted_name(sentence: str, start: int, end: int) -> bool:
+    """“15分钟政务服务圈”: a figure inside a quoted name is part of the name (“0.5个工作日” alone is not)."""
+    opened = sentence.rfind("“", 0, start)
+    if opened < 0 or sentence.rfind("”", 0, start) > opened:
+        return False
+    close = sentence.find("”", end)
+    inside = sentence[opened + 1 : close if close >= 0 else len(sentence)]
+    rest = inside.replace(sentence[start:end], "", 1)
+    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2
 
 
 def _clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
@@ -199,7 +236,7 @@ def _read_figure(sentence: str, m: re.Match, start: int, clause_start: int, clau
         comparator = w.group(1)
     subject_text = before[: verb.start()] if verb else before
     unit_class = UNIT_OF[m.group("unit")]
-    kind = _kind(sentence[clause_start : m.start()], after, unit_class, comparator)
+    kind = "other" if in_quoted_name(sentence, m.start(), m.end()) else _kind(sentence[clause_start : m.start()], after, unit_class, comparator)
     values = _values(m)
     subjects = _respective(subject_text, len(values))
     out = []
@@ -258,8 +295,13 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
     """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
     lx = measures()
     subject = _subject(subject_text)
+    scope = ""
     if f.kind == "count":
         subject = _counted(after) or subject
+    elif (head := _qualified_noun(after)) and f.unit_class in {"%", "元"}:
+        # 80%以上的政务服务事项, 200万元以下的货物和服务项目: the figure is said of the noun after it;
+        # what stood before it (新区新城两级, 政府采购领域) says whose
+        scope, subject = subject, head
     elif not _has_content(subject):
         # 1个工作日内完成案件受理: the measure follows the figure
         tail = _AFTER_VERBS.sub("", after).strip("“”\"")
@@ -275,13 +317,19 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
     elif re.search(r"原则上|平均", subject_text):
         f.qualifier = re.search(r"原则上|平均", subject_text).group(0)
     sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
-    f.subcase = sub.label if sub else ""
+    f.subcase = sub.label if sub else scope
     if f.kind == "count" and not f.subcase and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
         f.subcase = rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
     if f.subcase and f.subcase in subject and f.subcase != subject:
         subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
     f.measure = subject
     f.measure_key = key
+
+
+def _qualified_noun(after: str) -> str:
+    """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项."""
+    m = re.match(r"^(?:以上|以下|及以上|及以下)?的?([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
+    return m.group(1) if m and not AFTER_WORDS.match(m.group(1)) else ""
 
 
 def _has_content(subject: str) -> bool:
