@@ -4,6 +4,18 @@ Each file in this folder says where its entries come from (a corpus item, a
 linguistic resource, or a rule stated in one line); ``tests/test_lexicon.py`` checks
 that every corpus term it maps to occurs in the corpus.
 
+=================  ===========================================================
+measures.toml      what figures measure and the sub-cases they tell apart
+colloquial.toml    people's phrases -> the documents' terms (开公司 -> 企业开办)
+cilin.tsv          everyday synonyms of corpus words, from 同义词词林 (mined)
+glossary.toml      English words mixed into questions (license -> 营业执照)
+intents.toml       question words -> the kind of answer wanted (多久 -> time)
+regions.toml       the regions documents carry, and the places they answer for
+places.tsv         China's divisions (jionlp): Shaanxi counties, places outside
+stopwords.txt      question words and generic nouns (one list, two sections)
+domain_terms.txt   policy terms jieba must keep whole
+=================  ===========================================================
+
 >>> lx = measures()
 >>> lx.measure_of("开办企业全流程")
 '企业开办'
@@ -84,3 +96,127 @@ def measures() -> MeasureLexicon:
     subs = tuple(Subcase(re.compile(s["pattern"]), s["label"], s["dimension"], s["source"]) for s in data.get("subcase", []))
     by_alias = {a: m.key for m in ms for a in m.aliases}
     return MeasureLexicon(ms, subs, by_alias)
+
+
+# -- question understanding -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Synonym:
+    pattern: re.Pattern
+    terms: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    pattern: re.Pattern
+    expansions: tuple[str, ...]
+    source: str
+
+
+def _toml(name: str) -> dict:
+    return tomllib.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> tuple[Synonym, ...]:
+    """colloquial.toml, then glossary.toml (English words, case-insensitive, whole words).
+
+    >>> any(s.pattern.search("开个火锅店") and "餐饮" in s.terms for s in synonyms())
+    True
+    >>> any(s.pattern.search("怎么办business License") and "营业执照" in s.terms for s in synonyms())
+    True
+    """
+    out = [Synonym(re.compile(e["pattern"], re.I), tuple(e["terms"]), e["source"]) for e in _toml("colloquial.toml")["synonym"]]
+    out += [Synonym(re.compile(rf"(?<![A-Za-z])(?:{e['pattern']})(?![A-Za-z])", re.I), tuple(e["terms"]), e["source"])
+            for e in _toml("glossary.toml")["term"]]
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def intents() -> tuple[Intent, ...]:
+    return tuple(Intent(e["name"], re.compile(e["pattern"]), tuple(e.get("expansions", ())), e["source"])
+                 for e in _toml("intents.toml")["intent"])
+
+
+def _lines(name: str) -> list[str]:
+    return [x.split("#", 1)[0].rstrip() for x in (HERE / name).read_text(encoding="utf-8").splitlines()]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> dict[str, frozenset]:
+    kinds: dict[str, set[str]] = {"question": set(), "generic": set()}
+    for line in _lines("stopwords.txt"):
+        if line:
+            word, tags = line.split("\t")
+            for tag in tags.split(","):
+                kinds[tag].add(word)
+    return {k: frozenset(v) for k, v in kinds.items()}
+
+
+def question_words() -> frozenset:
+    """Words that say what kind of answer is wanted (多少, 怎么, 需要 …)."""
+    return _stopwords()["question"]
+
+
+def generic_nouns() -> frozenset:
+    """Nouns every question and clause share (公司, 企业, 部门, 时间 …): never a question's topic."""
+    return _stopwords()["generic"]
+
+
+@lru_cache(maxsize=1)
+def domain_terms() -> tuple[str, ...]:
+    return tuple(w for w in _lines("domain_terms.txt") if w)
+
+
+@lru_cache(maxsize=1)
+def cilin_map() -> dict[str, tuple[str, ...]]:
+    """A word the corpus does not use -> the corpus words of its 同义词词林 group (工钱 -> 工资).
+
+    >>> "工资" in cilin_map().get("工钱", ())
+    True
+    """
+    out: dict[str, list[str]] = {}
+    for line in (HERE / "cilin.tsv").read_text(encoding="utf-8").splitlines()[2:]:
+        word, term, _code = line.split("\t")
+        out.setdefault(word, []).append(term)
+    return {w: tuple(ts) for w, ts in out.items()}
+
+
+# -- places ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Places:
+    region_patterns: tuple[tuple[str, str], ...]  # (regex, region name documents carry), most specific first
+    foreign: re.Pattern
+
+    def regions_in(self, text: str) -> list[str]:
+        out: list[str] = []
+        for pattern, region in self.region_patterns:
+            if region not in out and re.search(pattern, text):
+                out.append(region)
+        return out
+
+    def foreign_in(self, text: str) -> list[str]:
+        return list(dict.fromkeys(m.group(0) for m in self.foreign.finditer(text)))
+
+
+@lru_cache(maxsize=1)
+def places() -> Places:
+    """Shaanxi places -> the regions documents carry; places outside Shaanxi recognised.
+
+    >>> p = places()
+    >>> p.regions_in("雁塔区开公司"), p.regions_in("宝鸡的政策"), p.foreign_in("成都和浙江怎么规定")
+    (['西安市'], ['渭滨区'], ['成都', '浙江'])
+    """
+    rows = [line.split("\t") for line in (HERE / "places.tsv").read_text(encoding="utf-8").splitlines()[2:] if line]
+    patterns: list[tuple[str, str]] = []
+    for r in _toml("regions.toml")["region"]:
+        names = list(r.get("aliases", []))
+        if city := r.get("city"):
+            names += [x for row in rows if row[5] == city for x in (row[0], row[1]) if len(x) >= 2]
+        alt = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+        guard = f"(?!{r['exclude_before']})" if r.get("exclude_before") else ""
+        patterns.append((f"(?:{alt}){guard}", r["name"]))
+    outside = {x for row in rows if row[4] != "陕西省" for x in (row[0], row[1]) if len(x) >= 2}
+    foreign = re.compile("|".join(re.escape(n) for n in sorted(outside, key=len, reverse=True)))
+    return Places(tuple(patterns), foreign)

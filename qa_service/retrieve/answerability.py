@@ -18,6 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from ..lexicon import generic_nouns
 from .query import SYNONYMS
 
 # log-odds of "out of scope", fitted by
@@ -26,11 +27,7 @@ WEIGHTS = {"cos": -86.156, "focus": -1.771, "coverage": -1.965, "keyword": 0.341
 BIAS = 79.146
 DEFAULT_THRESHOLD = 0.15  # keeps 97% of the in-scope questions of eval/gold.jsonl above it
 
-GENERIC_NOUNS = set(
-    "公司 企业 政府 部门 文件 问题 时间 条件 事 事情 东西 情况 规定 要求 标准 单位 地方 人 钱 比例 多少 哪些 材料 手续 流程 "
-    "办法 政策 文 号 年 天 个 市 区 县 省 今年 明天 今天 多长时间 时候 文号 办理 服务 工作 专门 措施 经验 "
-    "多少钱 啥意思 意思 整理 条是 日期 哪天 几号 事儿".split()
-)
+GENERIC_NOUNS = generic_nouns()
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,8 @@ class Retriever:
     def keyword_scores(self, plan: QueryPlan) -> tuple[np.ndarray, float, list[str]]:
         tok = self.index.tokenizer
         original = tok(plan.normalized)
-        expanded = [t for t in tok(" ".join(plan.expansions)) if t not in set(original)] if plan.expansions else []
+        extra = plan.expansions + plan.variants  # variants (同义词词林) count for keywords only: the dense text stays short
+        expanded = [t for t in tok(" ".join(extra)) if t not in set(original)] if extra else []
         weights = {t: 0.6 for t in expanded}
         scores = self.index.bm25.scores(original + expanded, weights)
         return scores, self.index.bm25.max_score(original), [t for t in tok.words(plan.normalized)]
