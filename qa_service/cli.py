@@ -478,6 +478,25 @@ def eval_answers(
 
 
 
+@eval_app.command("metamorphic")
+def eval_metamorphic(
+    gold: Path = typer.Option(..., "--gold", help="gold questions; their in-scope ones are reworded"),
+    as_json: bool = typer.Option(False, "--json"),
+    show: int = typer.Option(0, help="print this many changed answers (never use it on a frozen set)"),
+) -> None:
+    """Harmless rewordings (prefix, suffix, 测试：, punctuation, a homophone typo, traditional
+    characters, an English term) must keep the found decision and the first citation."""
+    from .evaluation.metamorphic import invariance
+
+    questions = [q for q in _gold_or_fail(gold) if q.type != "out_of_scope"]
+    res = invariance(_service(), questions)
+    changed = res.pop("changed")
+    res["changed"] = len(changed)
+    print(json.dumps(res, ensure_ascii=False, indent=None if as_json else 2))
+    for row in changed[:show]:
+        print(json.dumps(row, ensure_ascii=False))
+
+
 @eval_app.command("figures")
 def eval_figures(
     sample: Path = typer.Option(Path("eval/figures-sample.jsonl"), "--sample", help="hand-labelled figure sentences"),

@@ -134,6 +134,24 @@ def synonyms() -> tuple[Synonym, ...]:
 
 
 @lru_cache(maxsize=1)
+def _gloss() -> tuple[tuple[re.Pattern, str], ...]:
+    # the spaces people type around an English word inside Chinese go with it
+    return tuple((re.compile(rf" ?(?<![A-Za-z])(?:{e['pattern']})(?![A-Za-z]) ?", re.I), e["terms"][0])
+                 for e in _toml("glossary.toml")["term"])
+
+
+def translate_english(text: str) -> str:
+    """English words of the glossary written as the documents write them (patent -> 专利).
+
+    >>> translate_english("patent 快速预审找谁"), translate_english("IPO奖励")
+    ('专利快速预审找谁', '上市奖励')
+    """
+    for pattern, term in _gloss():
+        text = pattern.sub(term, text)
+    return text
+
+
+@lru_cache(maxsize=1)
 def intents() -> tuple[Intent, ...]:
     return tuple(Intent(e["name"], re.compile(e["pattern"]), tuple(e.get("expansions", ())), e["source"])
                  for e in _toml("intents.toml")["intent"])
@@ -145,9 +163,9 @@ def _lines(name: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _stopwords() -> dict[str, frozenset]:
-    kinds: dict[str, set[str]] = {"question": set(), "generic": set()}
-    for line in _lines("stopwords.txt"):
-        if line:
+    kinds: dict[str, set[str]] = {"question": set(), "generic": set(), "function": set()}
+    for line in (HERE / "stopwords.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
             word, tags = line.split("\t")
             for tag in tags.split(","):
                 kinds[tag].add(word)
@@ -157,6 +175,11 @@ def _stopwords() -> dict[str, frozenset]:
 def question_words() -> frozenset:
     """Words that say what kind of answer is wanted (多少, 怎么, 需要 …)."""
     return _stopwords()["question"]
+
+
+def function_words() -> frozenset:
+    """Particles, pronouns and punctuation the keyword index leaves out (的, 了, 吗, ，)."""
+    return _stopwords()["function"]
 
 
 def generic_nouns() -> frozenset:

@@ -71,13 +71,14 @@ def _t2s():
 
 def normalize_query(q: str) -> str:
     """Full-width -> half-width (NFKC), traditional -> simplified, no control characters, no
-    greeting or label around the question (测试：, 请问, 谢谢)."""
+    greeting or label around the question (测试：, 请问, 谢谢), English glossary words in the
+    documents' Chinese (license -> 营业执照)."""
     q = unicodedata.normalize("NFKC", q)
     q = "".join(ch for ch in q if ch.isprintable() or ch in " \t")
     q = _t2s().convert(re.sub(r"\s+", " ", q).strip())
     prefix, suffix = _fillers()
-    core = suffix.sub("", prefix.sub("", q)).strip()
-    return core or q
+    core = suffix.sub("", prefix.sub("", q)).strip() or q
+    return lexicon.translate_english(core)
 
 
 def analyze(question: str) -> QueryPlan:

@@ -22,6 +22,8 @@ from ..models import Hit, Scope, SearchFilters
 from ..index.passages import passage_text
 from .answerability import Features, absent_noun, answerability, focus_coverage, idf_coverage
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
+from ..lexicon import function_words, question_words
+from .typos import TypoCorrector
 from .query import QueryPlan, analyze
 
 # how much each kind of item counts when the question is not about the document itself
@@ -78,6 +80,10 @@ class Retriever:
         self.query_vector = functools.lru_cache(maxsize=self.settings.query_cache)(self._encode_query)
         index.tokenizer.nouns("预热")  # load jieba's POS model now, not in the first request
         self._fulltext = "".join(i.text for i in items) + "".join(d.title + (d.attachment_title or "") for d in index.documents)
+        freq = index.tokenizer._jieba.FREQ
+        self.typos = TypoCorrector((w for w in index.bm25.idf if not w.startswith(BIGRAM)), known=lambda w: freq.get(w, 0) > 0,
+                                   segment=lambda run: index.tokenizer._jieba.lcut(run, HMM=False),
+                                   function=frozenset(c for w in function_words() | question_words() if len(w) == 1 for c in w))
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
@@ -158,7 +164,7 @@ class Retriever:
         top_k = top_k or self.settings.top_k
         threshold = self.settings.min_confidence if min_confidence is None else min_confidence
         mask = self.filter_mask(filters)
-        plan = analyze(question)
+        plan = self.understand(question)
         dense = self.dense_scores(plan)
         kw, ideal, words = self.keyword_scores(plan)
         ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k,
@@ -172,6 +178,15 @@ class Retriever:
         conf = self.confidence(plan, dense, hits, words) if hits else 0.0
         return SearchResult(question, plan, hits, bool(hits) and conf >= threshold, top, round(conf, 4),
                             key_terms=self.key_terms(plan, words))
+
+    def understand(self, question: str) -> QueryPlan:
+        """The question analysed, after one-character typos are mended against the corpus's words."""
+        plan = analyze(question)
+        fixed, fixes = self.typos.correct(plan.normalized)
+        if fixes:
+            plan = analyze(fixed)
+            plan.original, plan.corrections = question, fixes
+        return plan
 
     def key_terms(self, plan: QueryPlan, words: list[str]) -> list[str]:
         """The question's topic words that the corpus uses, rarest first (上市 before 企业 and 奖励):
