@@ -200,9 +200,11 @@ def cilin_map() -> dict[str, tuple[str, ...]]:
     True
     """
     out: dict[str, list[str]] = {}
+    stop = question_words() | generic_nouns() | function_words()
     for line in (HERE / "cilin.tsv").read_text(encoding="utf-8").splitlines()[2:]:
         word, term, _code = line.split("\t")
-        out.setdefault(word, []).append(term)
+        if word not in stop and term not in stop:  # 多少 -> 若干 says nothing about the topic
+            out.setdefault(word, []).append(term)
     return {w: tuple(ts) for w, ts in out.items()}
 
 
