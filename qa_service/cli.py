@@ -418,23 +418,34 @@ def serve(
 # -- evaluation --------------------------------------------------------------------
 @eval_app.command("calibrate")
 def eval_calibrate(
-    gold: Path = typer.Option(..., "--gold", help="gold questions to fit on (with out_of_scope ones)"),
+    gold: list[Path] = typer.Option([Path("eval/gold.jsonl"), Path("eval/oos-train.jsonl")], "--gold",
+                                    help="training gold files (answerable and out_of_scope); never a frozen set"),
     check: Optional[Path] = typer.Option(None, "--check", help="held-out gold questions to report on"),
-    keep: float = typer.Option(0.97, help="share of in-scope questions to keep above the threshold"),
+    pseudo: int = typer.Option(150, help="clause headings used as extra answerable questions"),
+    keep: float = typer.Option(0.97, help="share of answerable training questions to keep above the threshold"),
+    write: bool = typer.Option(True, "--write/--no-write", help="store it in the served index's manifest"),
+    ship: bool = typer.Option(False, help="also write it to qa_service/retrieve/calibration.json (the default for this model)"),
 ) -> None:
-    """Fit the not-found model's weights and threshold; print them to paste into answerability.py."""
-    from .evaluation.calibrate import answerability_of, feature_rows, fit, report, threshold_keeping
+    """Fit the not-found decision for the index's embedding model and store it with the index."""
+    from .evaluation.calibrate import answerability_of, calibrate, feature_rows, report, store
     from .evaluation.gold import load_gold
 
     r = _retriever()
-    X, y, forced = feature_rows(r, load_gold(gold))
-    w, b = fit(X[~forced], y[~forced])
-    a = answerability_of(X, w, b)
-    t = threshold_keeping(a[~forced], y[~forced], keep)
-    res = {"weights": w, "bias": b, "threshold": t, "fit": report(a, y, forced, t)}
+    questions = [q for g in gold for q in _gold_or_fail(g)]
+    cal, fit_report = calibrate(r, questions, pseudo, keep, [str(g) for g in gold])
+    res = {"calibration": cal.to_json(), "fit": fit_report}
     if check:
         Xc, yc, fc = feature_rows(r, load_gold(check))
-        res["check"] = report(answerability_of(Xc, w, b), yc, fc, t)
+        res["check"] = report(answerability_of(Xc, cal.weights, cal.bias), yc, fc, cal.threshold)
+    if write:
+        store(r.index.path, cal)
+        res["stored_in"] = "index manifest"
+    if ship:
+        from .retrieve.answerability import DEFAULT_FILE
+
+        data = json.loads(DEFAULT_FILE.read_text(encoding="utf-8")) if DEFAULT_FILE.exists() else {}
+        data[cal.model] = cal.to_json()
+        DEFAULT_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(res, ensure_ascii=False, indent=2))
 
 

@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     concurrent_queries: int = Field(
         0, ge=0, le=256, description="questions computed at once per process (others wait); 0 = one per core"
     )
-    min_confidence: float = Field(0.15, ge=0, le=1, description="answerability below this -> 'not found'")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="answerability below this -> 'not found'; unset = the calibrated threshold of the index's model"
+    )
 
     # answers / optional LLM mode
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")
