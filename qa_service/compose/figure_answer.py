@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..corpus.notes import find_notes
 from ..figures.extract import AMOUNT_CLASSES, COUNT_CLASSES, TIME_CLASSES
 from ..figures.table import ANSWERING_KINDS, FigureTable, validity_note
 from ..lexicon import measures
-from ..models import Conflict, ConflictValue, FigureRow, Hit, Scope
+from ..models import Conflict, ConflictValue, FigureRow, Scope
 from ..retrieve.retriever import SearchResult
+from .picks import Pick
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,6 @@ class FigureParams:
 
 
 PARAMS = FigureParams()
-
-
-@dataclass
-class Pick:
-    """A clause chosen for the answer, the sentence quoted from it and why."""
-
-    hit: Hit
-    sentence: str
-    reason: str
-    score: float = 0.0
-    rows: list[FigureRow] = field(default_factory=list)
 
 
 @dataclass
