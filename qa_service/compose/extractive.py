@@ -10,19 +10,10 @@ from ..models import Answer, Citation, Hit, Scope
 from ..retrieve.retriever import SearchResult
 from ..figures.table import FigureTable, validity_note
 from .conflicts import Sourced, find_conflict
-from .figure_answer import PARAMS as FIGURE_PARAMS
 from .figure_answer import FigureAnswer, figure_answer, without_notes
+from .params import PARAMS
 from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure, units_for
 
-MAX_SOURCES = 4
-MAX_FIGURE_SOURCES = 6  # a time/amount question may cite more documents, one per distinct figure
-RELATIVE_FLOOR = 0.6  # several places asked about: a clause under 60% of the best one is not cited
-NEAR_TIE = 0.85  # one thing asked about: only clauses nearly as good as the best one are cited too
-FIGURE_FLOOR = 0.45
-RESCUE_FLOOR = 0.6  # a 多久/多少 question whose best clauses give no figure may cite a clause this close that does
-LEAD_ASKED = re.compile(r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来")  # not 报给谁 / 电话
-HEADER_ASKED = re.compile(r"文号|印发|签发|发布|哪天|什么时候|日期|谁发|发文|哪个单位发|是什么文件|哪个文件")
-AMOUNT_WORDS = FIGURE_PARAMS.amount_words
 TIME_UNITS = INTENT_UNITS["time"]
 AMOUNT_UNITS = INTENT_UNITS["amount"]
 
@@ -50,9 +41,6 @@ def make_citation(n: int, hit: Hit, quote: str) -> Citation:
     )
 
 
-MATERIAL_WORDS = re.compile(r"材料|资料|申请表|申请书|证明|《[^》]{2,20}(?:表|书|协议|图)》")
-
-
 def query_terms(result: SearchResult) -> list[str]:
     """Words that should occur in an answering sentence: the question's and its policy synonyms."""
     from ..retrieve.query import STOP_TERMS
@@ -61,7 +49,7 @@ def query_terms(result: SearchResult) -> list[str]:
     raw = re.findall(r"[\u4e00-\u9fffA-Za-z0-9]{2,}", plan.normalized)
     words = set()
     for chunk in raw:
-        for n in range(min(len(chunk), 6), 1, -1):
+        for n in range(min(len(chunk), PARAMS.max_gram), 1, -1):
             for i in range(0, len(chunk) - n + 1):
                 words.add(chunk[i : i + n])
     words |= set(plan.expansions)
@@ -74,28 +62,29 @@ def sentence_score(sentence: str, terms: list[str], intents: set[str]) -> float:
     for t in terms:
         if t in sentence and not any(t in c for c in covered):
             covered.append(t)
-            score += len(t) ** 1.5
+            score += len(t) ** PARAMS.term_power
     units = {f.unit_class for f in figures(sentence)}
     if "time" in intents and units & TIME_UNITS:
-        score += 6
+        score += PARAMS.time_bonus
     if "amount" in intents and units & AMOUNT_UNITS:
-        score += 4
+        score += PARAMS.amount_bonus
     if "when" in intents and "date" in units:
-        score += 15  # 啥时候 is answered by the deadline, however many topic words another sentence repeats
-    if "material" in intents and MATERIAL_WORDS.search(sentence):
-        score += 6  # 「要交哪几样材料」 is answered by the sentence that lists them, not the clause's heading
+        score += PARAMS.when_bonus
+    if "material" in intents and re.search(PARAMS.material_words, sentence):
+        score += PARAMS.material_bonus
     return score
 
 
-def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = 2, max_chars: int = 220) -> tuple[str, float]:
+def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = PARAMS.quote_sentences,
+                   max_chars: int = PARAMS.quote_chars) -> tuple[str, float]:
     sents = split_sentences(text)
-    if len(text) <= 90 or len(sents) == 1:
+    if len(text) <= PARAMS.quote_whole_chars or len(sents) == 1:
         return text, sentence_score(text, terms, intents)
     scored = sorted(((sentence_score(s, terms, intents), k, s) for k, s in enumerate(sents)), reverse=True)
     best = scored[0][0]
     chosen = [scored[0]]
     for sc, k, s in scored[1:limit]:
-        if sc >= 0.6 * best and sc > 0 and sum(len(c[2]) for c in chosen) + len(s) <= max_chars:
+        if sc >= PARAMS.second_sentence_share * best and sc > 0 and sum(len(c[2]) for c in chosen) + len(s) <= max_chars:
             chosen.append((sc, k, s))
     chosen.sort(key=lambda c: c[1])  # keep the clause's own order
     return "".join(c[2] for c in chosen), best
@@ -123,11 +112,13 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
     terms = query_terms(result)
     top = result.hits[0].score
     multi = asks_several(question, plan)
-    floor, sent_floor, limit = (RELATIVE_FLOOR, 0.5, MAX_SOURCES) if multi else (NEAR_TIE, 0.8, 3)
-    candidates = [h for h in result.hits[:8] if h.score >= floor * top]
+    P = PARAMS
+    floor, sent_floor, limit = ((P.several_floor, P.several_sentence_floor, P.several_limit) if multi
+                                else (P.near_tie, P.near_tie_sentence_floor, P.single_limit))
+    candidates = [h for h in result.hits[:P.candidate_depth] if h.score >= floor * top]
     named = [h for h in result.hits if names_document(plan.normalized, h.document)]
     if named:  # 陕政办发〔2023〕11号 names one document: not its neighbour 1号
-        candidates = [h for h in named[:8] if h.score >= floor * named[0].score]
+        candidates = [h for h in named[:P.candidate_depth] if h.score >= floor * named[0].score]
         top = named[0].score
     if plan.regions and not multi:
         # one place asked about: its own documents answer, other places' only when it has none
@@ -149,14 +140,14 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
     if multi and len(plan.regions) >= 2:
         picked = _one_per_region(picked, plan.regions)
 
-    if picked and "who" in plan.intents and not multi and LEAD_ASKED.search(question):
+    if picked and "who" in plan.intents and not multi and re.search(P.lead_asked, question):
         # 哪个部门牵头: the clauses whose notes name the units answer; the rest are noise
         duty = [p for p in picked if p[0].item.responsibility.lead or p[0].item.responsibility.partners]
-        picked = duty[:2] or picked
+        picked = duty[:P.lead_clauses] or picked
     if picked and plan.intents & {"doc", "goal"} and not multi:
         picked = _document_items(result, picked, terms)
     units = units_for(plan.intents)
-    if "amount" in plan.intents and "time" not in plan.intents and re.search(AMOUNT_WORDS, question):
+    if "amount" in plan.intents and "time" not in plan.intents and re.search(P.amount_words, question):
         units = {"money", "percent"}  # 多少钱 is not answered by a count (新增12家)
     if units and picked and not plan.intents & {"who", "doc", "goal"}:
         topic = topic_terms(plan, picked[0][1])
@@ -238,7 +229,7 @@ def figure_reply(question: str, result: SearchResult, fa: FigureAnswer, hotline:
 
 def asks_several(question: str, plan) -> bool:
     """Does the question ask for several documents' or places' rules (compare, list)?"""
-    return len(plan.regions) >= 2 or bool(re.search(r"分别|各地|各个|不同文件|一样吗|一样不|都怎么|都有|都是|哪些地方|对比|比较|还有哪些", question))
+    return len(plan.regions) >= 2 or bool(re.search(PARAMS.several_asked, question))
 
 
 def topic_terms(plan, head: str) -> list[str]:
@@ -252,13 +243,13 @@ def topic_terms(plan, head: str) -> list[str]:
     # a synonym names the topic (企业开办 = 开办企业) when the clause or the question uses it:
     # 报装 expands to 用水报装 and 用电报装 alike, and only one of them is asked about
     words = [w for w in plan.expansions if w not in skip and (w in head or w in plan.normalized)]
-    words += [w for w in jieba.lcut_for_search(plan.normalized) if len(w) >= 3 and w in head and w not in skip]
+    words += [w for w in jieba.lcut_for_search(plan.normalized) if len(w) >= PARAMS.topic_word_chars and w in head and w not in skip]
     asks = TIME_TERMS + WHO_TERMS + ("多少", "几个", "多久", "多长")
     words += [w for w in shared_phrases(plan.normalized, head, skip) if not any(a in w for a in asks)]
-    return list(dict.fromkeys(words))[:8]
+    return list(dict.fromkeys(words))[: PARAMS.max_topic_terms]
 
 
-def shared_phrases(question: str, head: str, skip: set[str], min_len: int = 4) -> list[str]:
+def shared_phrases(question: str, head: str, skip: set[str], min_len: int = PARAMS.shared_phrase_chars) -> list[str]:
     """The longest runs of the question's words that the clause repeats verbatim
     (政府投资 in 政府投资的工程项目 and 政府投资项目审批), which jieba splits apart.
 
@@ -307,14 +298,14 @@ def required_terms(result: SearchResult) -> list[str]:
     clause says, nor a place name): a clause that answers names all of them."""
     from ..retrieve.query import REGIONS
 
-    near = "".join(h.item.text for h in result.hits[:3])
+    near = "".join(h.item.text for h in result.hits[: PARAMS.required_depth])
     return [w for w in result.key_terms if w in near and not any(re.fullmatch(p, w) for p, _ in REGIONS)]
 
 
 def _missing_what(question: str, intents: set[str]) -> str:
     if "time" in intents:
         return "时限"
-    return "金额" if re.search(AMOUNT_WORDS, question) else "数量或比例"
+    return "金额" if re.search(PARAMS.amount_words, question) else "数量或比例"
 
 
 def _has_figure(text: str, units: set[str]) -> bool:
@@ -336,8 +327,8 @@ def _answering_figures(result: SearchResult, picked: list, topic: list[str], ter
         return [p for p in picked if _has_figure(p[1], units)] or picked
     used = {h.item.id for h, _, _ in picked}
     rarest = required_terms(result)
-    for h in result.hits[:8]:
-        if h.score < RESCUE_FLOOR * top:
+    for h in result.hits[: PARAMS.candidate_depth]:
+        if h.score < PARAMS.rescue_floor * top:
             break
         if h.item.id in used:
             continue
@@ -367,7 +358,7 @@ def _other_figures(result: SearchResult, picked: list, topic: list[str], units: 
     docs = {h.document.id for h, _, _ in picked}
     extra = []
     for h in result.hits:
-        if len(picked) + len(extra) >= MAX_FIGURE_SOURCES or h.score < FIGURE_FLOOR * top:
+        if len(picked) + len(extra) >= PARAMS.max_figure_sources or h.score < PARAMS.figure_floor * top:
             break
         if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)):
             continue
@@ -401,16 +392,16 @@ def _document_items(result: SearchResult, picked: list, terms: list[str]) -> lis
     doc = picked[0][0].document
     out = [p for p in picked if p[0].document.id == doc.id]
     used = {p[0].item.id for p in out}
-    same_doc = [h for h in result.hits[:12] if h.document.id == doc.id and h.item.id not in used]
+    same_doc = [h for h in result.hits[: PARAMS.same_doc_depth] if h.document.id == doc.id and h.item.id not in used]
     if "goal" in result.plan.intents and out[0][0].item.kind in ("goal", "header", "preamble"):
         out = [p for p in out if p[0].item.kind in ("goal", "header", "preamble")]
         goals = [h for h in same_doc if h.item.kind == "goal"]
-        out += [(h, h.item.text, 0.0) for h in goals[: max(0, 3 - len(out))]]
+        out += [(h, h.item.text, 0.0) for h in goals[: max(0, PARAMS.goal_items - len(out))]]
         # a goal paragraph is one statement of targets (2020年…2021年…2022年…): quote it whole
-        out = [(h, h.item.text if h.item.kind == "goal" and len(h.item.text) <= 600 else q, sc) for h, q, sc in out]
-    elif all(p[0].item.kind == "header" for p in out) and not HEADER_ASKED.search(result.plan.normalized):
+        out = [(h, h.item.text if h.item.kind == "goal" and len(h.item.text) <= PARAMS.goal_quote_chars else q, sc) for h, q, sc in out]
+    elif all(p[0].item.kind == "header" for p in out) and not re.search(PARAMS.header_asked, result.plan.normalized):
         # words of the question that the title does not explain: 有效期, 施行, 适用范围 …
-        asked = [t for t in terms if len(t) >= 3 and t not in doc.title
+        asked = [t for t in terms if len(t) >= PARAMS.asked_word_chars and t not in doc.title
                  and not (doc.attachment_title and t in doc.attachment_title)]
         for h in same_doc:
             if h.item.kind != "header" and any(t in h.item.text for t in asked):
@@ -426,10 +417,10 @@ def _who_line(picked: list[tuple[Hit, str, float]]) -> str | None:
     for n, (h, _, _) in enumerate(picked, start=1):
         r = h.item.responsibility
         if r.lead or r.partners:
-            lead = "、".join(r.lead) if r.lead else "、".join(r.partners[:3])
+            lead = "、".join(r.lead) if r.lead else "、".join(r.partners[: PARAMS.lead_as_units])
             line = f"牵头（负责）单位：{lead}"
             if r.lead and r.partners:
-                line += f"；配合单位：{'、'.join(r.partners[:6])}"
+                line += f"；配合单位：{'、'.join(r.partners[: PARAMS.partner_units])}"
             if r.contacts:
                 line += "；联系人：" + "、".join(f"{c.unit}{c.person or ''}{('（' + c.phone + '）') if c.phone else ''}" for c in r.contacts)
             if r.deadline:
@@ -476,6 +467,7 @@ def refuse(question: str, result: SearchResult, hotline: str) -> Answer:
     )
     if result.hits:
         text += "以下条款可能相关，仅供参考。"
-    related = [make_citation(n, h, h.item.text[:120]) for n, h in enumerate(result.hits[:3], start=1)]
+    related = [make_citation(n, h, h.item.text[: PARAMS.related_chars])
+               for n, h in enumerate(result.hits[: PARAMS.related], start=1)]
     return Answer(question=question, answer=text, found=False, related=related,
                   rewritten_query=result.question if result.question != question else None)
