@@ -15,10 +15,27 @@ from ..retrieve.retriever import SearchResult
 from .conflicts import Sourced, find_conflict
 from .figure_answer import figure_answer
 from .picks import Pick
-from .quotes import best_sentences, query_terms, sentence_score, shared_phrases, topic_terms
+from .quotes import (
+    best_sentences,
+    query_terms,
+    sentence_score,
+    shared_phrases,
+    topic_terms,
+)
 from .render import chinese_date, figure_reply, make_citation, refuse, render
-from .select import (Ask, answering_figures, asks_several, candidates, document_items, lead_units_only,
-                     names_document, one_per_region, other_documents_figures, quote_candidates, read_question)
+from .select import (
+    Ask,
+    answering_figures,
+    asks_several,
+    candidates,
+    document_items,
+    lead_units_only,
+    names_document,
+    one_per_region,
+    other_documents_figures,
+    quote_candidates,
+    read_question,
+)
 
 # the names other modules and tests import from here, wherever they are defined now
 __all__ = ["asks_several", "best_sentences", "chinese_date", "compose", "figure_reply", "make_citation", "names_document",

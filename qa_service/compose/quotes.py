@@ -25,7 +25,7 @@ def query_terms(result: SearchResult) -> list[str]:
     words = set()
     for chunk in raw:
         for n in range(min(len(chunk), PARAMS.max_gram), 1, -1):
-            for i in range(0, len(chunk) - n + 1):
+            for i in range(len(chunk) - n + 1):
                 words.add(chunk[i : i + n])
     words |= set(plan.expansions)
     return sorted((w for w in words if w not in STOP_TERMS), key=len, reverse=True)

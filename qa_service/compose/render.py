@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
+from ..figures.table import validity_note
 from ..models import Answer, Citation, Conflict, Hit, Scope
 from ..retrieve.retriever import SearchResult
-from ..figures.table import validity_note
 from .conflicts import explain_rows
 from .figure_answer import FigureAnswer, without_notes
 from .params import PARAMS
