@@ -20,7 +20,7 @@ class FigureParams:
     max_rows: int = 6  # the 企业开办 answer needs 4 documents; more rows stop being read on a phone
     max_groups: int = 3  # sub-cases shown side by side (无外线 / 有外线 / 小型外线)
     rank_floor: float = 0.3  # a row's clause must score at least this share of the best clause: the pool is 30 deep
-    amount_words: str = AMOUNT_WORDS
+    amount_words: str = AMOUNT_WORDS  # 多少钱 wants money (元, %), not a count or a duration
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,9 @@ class ComposeParams:
     """Every bound of the extractive answer, with why."""
 
     # --- which clauses are cited --------------------------------------------------------
-    candidate_depth: int = 8  # of the 30 clauses retrieved only the best 8 may be cited; lower ones answer something else
+    candidate_depth: int = 8  # the best 8 of the 30 retrieved may be cited; deeper ones only lend other documents' figures
     several_limit: int = 4  # compare/list questions (分别, 各地): one clause per place, four still read on a phone
-    single_limit: int = 3  # one thing asked: the best clause and at most two near-ties, or the answer repeats itself
+    single_limit: int = 3  # one thing asked: the best clause and at most two near-ties; more repeat the same rule
     max_figure_sources: int = 6  # a time/amount question may cite more documents, one per distinct figure
     several_floor: float = 0.6  # several places asked about: a clause under 60% of the best one is not cited
     near_tie: float = 0.85  # one thing asked about: only clauses nearly as good as the best one are cited too
@@ -55,7 +55,7 @@ class ComposeParams:
     amount_bonus: float = 4  # 多少: an amount outweighs one more 2-character word (2.8), not a 3-character one (5.2)
     when_bonus: float = 15  # 啥时候 is answered by the deadline, however many topic words another sentence repeats
     material_bonus: float = 6  # 要交哪几样材料 is answered by the sentence that lists them, not the clause's heading
-    max_topic_terms: int = 8  # the topic is a few words (企业开办, 办电); more would let any figure count as on topic
+    max_topic_terms: int = 8  # the topic is a few words (企业开办, 办电): synonyms first, then words the clause repeats
     shared_phrase_chars: int = 4  # verbatim runs of 4+ characters (政府投资); shorter ones are common words
     topic_word_chars: int = 3  # jieba's words of 3+ characters the best clause repeats (上市公司); 2-character ones are too common
     asked_word_chars: int = 3  # a document question's own words (有效期, 适用范围) that its title does not explain
@@ -67,11 +67,15 @@ class ComposeParams:
     related_chars: int = 120  # ... each cut to a line or two
 
     # --- what the question asks, in its words ------------------------------------------
-    lead_asked: str = r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来"  # not 报给谁 / 电话
+    # 哪个部门牵头 wants the units the clause's notes name (not 报给谁 or a phone number)
+    lead_asked: str = r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来"
+    # the header's own facts are asked (文号, issuer, date): the header answers, not another clause
     header_asked: str = r"文号|印发|签发|发布|哪天|什么时候|日期|谁发|发文|哪个单位发|是什么文件|哪个文件"
+    # a sentence naming materials or a form (《用气申请表》) answers 要交什么
     material_words: str = r"材料|资料|申请表|申请书|证明|《[^》]{2,20}(?:表|书|协议|图)》"
+    # compare / list questions: several places' or documents' rules, one clause each
     several_asked: str = r"分别|各地|各个|不同文件|一样吗|一样不|都怎么|都有|都是|哪些地方|对比|比较|还有哪些"
-    amount_words: str = AMOUNT_WORDS
+    amount_words: str = AMOUNT_WORDS  # 多少钱 wants money (元, %), not a count (新增12家)
 
 
 PARAMS = ComposeParams()
