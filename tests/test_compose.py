@@ -369,3 +369,20 @@ def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa
     a = qa.ask("咸阳推出的新一批一件事一次办，几月份全流程上线运行")
     assert_well_cited(a)
     assert "10月底" in a.answer, a.answer
+
+
+# -- the composer's parameters -----------------------------------------------------------
+def test_every_compose_parameter_says_why():
+    """A floor or bonus without its reason gets tuned blind: each field of the parameter
+    objects carries a comment on its line, or on the line above for a long pattern."""
+    import dataclasses
+    import inspect
+
+    from qa_service.compose import params
+
+    src = inspect.getsource(params).splitlines()
+    for cls in (params.ComposeParams, params.FigureParams):
+        for f in dataclasses.fields(cls):
+            line = next(i for i, s in enumerate(src) if re.match(rf"\s+{f.name}: ", s))
+            said = "#" in src[line] or src[line - 1].strip().startswith("#")
+            assert said, f"{cls.__name__}.{f.name} has no comment saying why"

@@ -10,38 +10,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..corpus.notes import find_notes
 from ..figures.extract import AMOUNT_CLASSES, COUNT_CLASSES, TIME_CLASSES
 from ..figures.table import ANSWERING_KINDS, FigureTable, validity_note
 from ..lexicon import measures
-from ..models import Conflict, ConflictValue, FigureRow, Hit, Scope
+from ..models import Conflict, ConflictValue, FigureRow, Scope
 from ..retrieve.retriever import SearchResult
-
-
-@dataclass(frozen=True)
-class FigureParams:
-    """Every bound of the figure answer, with why."""
-
-    max_rows: int = 6  # the 企业开办 answer needs 4 documents; more rows stop being read on a phone
-    max_groups: int = 3  # sub-cases shown side by side (无外线 / 有外线 / 小型外线)
-    rank_floor: float = 0.3  # a row's clause must score at least this share of the best clause: the pool is 30 deep
-    amount_words: str = r"多少钱|金额|费用|奖励多少|补贴多少|补助多少|奖多少|给多少|几万|多少万"
-
-
-PARAMS = FigureParams()
-
-
-@dataclass
-class Pick:
-    """A clause chosen for the answer, the sentence quoted from it and why."""
-
-    hit: Hit
-    sentence: str
-    reason: str
-    score: float = 0.0
-    rows: list[FigureRow] = field(default_factory=list)
+from .params import FIGURE_PARAMS as PARAMS
+from .picks import Pick
 
 
 @dataclass

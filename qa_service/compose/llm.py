@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 

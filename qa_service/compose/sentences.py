@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from ..corpus.sentences import split_sentences  # noqa: F401  (re-exported: the composer quotes sentences)
 
-
 UNITS: list[tuple[str, str]] = [
     (r"个?工作日", "days"),
     (r"个?自然日", "days"),
