@@ -84,7 +84,10 @@ def calibrate(retriever: Retriever, gold: list[GoldQuestion], pseudo: int, keep:
     X, y, forced = feature_rows(retriever, questions)
     weights, bias = fit(X[~forced], y[~forced])
     a = answerability_of(X, weights, bias)
-    t = threshold_keeping(a[~forced], y[~forced], keep)
+    # the threshold keeps a share of people's questions; headings (the pseudo-questions at the end)
+    # are easier than any of them and would set it too high
+    real = np.arange(len(questions)) < len(gold)
+    t = threshold_keeping(a[real & ~forced], y[real & ~forced], keep)
     fitted_on = {"files": sources, "pseudo_questions": pseudo, "in_scope": int((y == 0).sum()),
                  "out_of_scope": int((y == 1).sum()), "keep": keep}
     cal = Calibration(model=retriever.index.manifest["model"], weights=weights, bias=bias, threshold=t, fitted_on=fitted_on)

@@ -7,7 +7,7 @@ length only; a word's part of speech is a lookup in jieba's dictionary, not tagg
 >>> t = Topic.of("开个火锅店要办什么许可", segment=lambda s: ["开个", "火锅店", "要", "办", "什么", "许可"],
 ...              tag=lambda w: "n", stop=frozenset({"什么"}))
 >>> t.words, t.variants["火锅店"]
-(['开个', '火锅店', '许可'], ('企业开办', '开办企业', '餐饮'))
+(['开个', '火锅店', '许可'], ('餐饮',))
 """
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from .. import lexicon
 
 _KEEP = re.compile(r"^(?:[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+\-]+)$")
 NOUN_TAGS = ("n", "vn", "an", "eng", "nz", "nt", "nr")  # not ns: places are handled as regions
+# pronouns, adverbs, conjunctions, prepositions, particles, numerals, measure words, locatives
+# and time words never name a topic (别的, 一直, 或者, 好几个, 以后): jieba's dictionary tags say which
+FUNCTION_TAGS = ("r", "d", "c", "p", "u", "m", "q", "f", "t", "y", "e", "o", "z")
 
 
 @dataclass
@@ -35,12 +38,12 @@ class Topic:
         words, nouns, variants, pos = [], [], {}, 0
         for w in segment(text):
             start, pos = pos, pos + len(w)
-            if not _KEEP.match(w) or w in stop or any(f in w for f in foreign):
+            t = tag(w)
+            if not _KEEP.match(w) or w in stop or any(f in w for f in foreign) or (t and t.startswith(FUNCTION_TAGS)):
                 continue
             terms = [t for s, e, ts in spans if s < pos and start < e for t in ts] + list(cilin.get(w, ()))
             words.append(w)
             variants[w] = tuple(dict.fromkeys(terms))
-            t = tag(w)
             if t is None or t.startswith(NOUN_TAGS):
                 nouns.append(w)
         return cls(list(dict.fromkeys(words)), list(dict.fromkeys(nouns)), variants)
