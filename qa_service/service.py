@@ -94,7 +94,7 @@ class QAService:
                     top_k: int | None) -> tuple[Answer, SearchResult]:
         """The checked question, resolved against earlier turns, retrieved and composed."""
         q = validate_question(question, max_chars=self.settings.max_question_chars)
-        resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
+        resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=self.retriever.names_topic)
         with self._cpu:
             result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
             answer = compose(q, result, hotline=self.settings.hotline, figures=self.retriever.index.figures,

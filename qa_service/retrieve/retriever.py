@@ -27,6 +27,8 @@ from ..lexicon import function_words, generic_nouns, question_words
 from .typos import TypoCorrector
 from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
 
+INTENT_EXPANSIONS = (TIME_TERMS, WHO_TERMS)
+
 # how much each kind of item counts when the question is not about the document itself
 KIND_WEIGHT = {"header": 0.75, "signature": 0.3, "footer": 0.2, "attachments": 0.3, "notice": 0.9}
 REGION_BOOST = 1.2
@@ -218,6 +220,13 @@ class Retriever:
             self.settings.min_confidence if self.settings.min_confidence is not None else self.calibration.threshold)
         p = self.calibration.probability(f)
         return p, p >= threshold
+
+    def names_topic(self, question: str) -> bool:
+        """Does the question say what it is about (a topic noun, or a phrase the lexicon maps to a
+        policy term), or only what it wants to know (具体多少钱, 哪个部门负责)?"""
+        plan = analyze(question)
+        asked = {t for i in INTENT_EXPANSIONS for t in i}
+        return bool(self.topic(plan).nouns) or any(e not in asked for e in plan.expansions)
 
     def topic(self, plan: QueryPlan) -> Topic:
         tok = self.index.tokenizer

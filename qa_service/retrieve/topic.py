@@ -46,6 +46,12 @@ class Topic:
             variants[w] = tuple(dict.fromkeys(terms))
             if t is None or t.startswith(NOUN_TAGS):
                 nouns.append(w)
+        for start, end, terms in spans:
+            # 开公司: a phrase the lexicon maps is a topic even when its words are generic (公司)
+            if not any(w in text[start:end] or text[start:end] in w for w in words):
+                phrase = text[start:end]
+                words.append(phrase)
+                variants[phrase] = tuple(dict.fromkeys(variants.get(phrase, ()) + tuple(terms)))
         return cls(list(dict.fromkeys(words)), list(dict.fromkeys(nouns)), variants)
 
     def covered(self, word: str, text: str) -> bool:
