@@ -24,10 +24,10 @@ from .documents import build_document, default_doc_id, split_documents
 from .items import ItemBuilder
 from .normalize import cjk_len
 from .paragraphs import detect_layout, to_paragraphs
-from .reader import CorpusFileError, read_lines
+from .reader import CorpusFileError, read_source
+from .readers import SUFFIXES
 
 log = logging.getLogger(__name__)
-TEXT_SUFFIXES = (".txt", ".md")
 
 
 @dataclass
@@ -79,7 +79,7 @@ class Corpus:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith((".", "README")))
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "README")))
 
 
 def load_corpus(corpus_dir: Path) -> Corpus:
@@ -113,7 +113,7 @@ def load_corpus(corpus_dir: Path) -> Corpus:
 
 
 def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
-    lines = read_lines(path)
+    lines, meta, warnings = read_source(path)
     layout = detect_layout(lines)
     wrap = statistics.median(cjk_len(l.text) for l in lines if cjk_len(l.text) > 20) if layout == "wrapped" else 0.0
     paras = to_paragraphs(lines, layout)
@@ -123,7 +123,7 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
     items: list[Item] = []
     for seq, dp in enumerate(doc_paras, start=1):
         draft = build_document(seq, dp, compiled)
-        title = draft.title or path.stem
+        title = draft.title or meta.get("title") or path.stem
         entry = find_entry(list(catalog), path.name, title, draft.doc_number)
         doc_id = (entry.id if entry and entry.id else None) or default_doc_id(path.stem, title, compiled)
         region, level = infer_region(draft.issuer, title)
@@ -132,9 +132,9 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
             id=doc_id,
             title=(entry.title if entry and entry.title else title),
             doc_number=draft.doc_number or (entry.doc_number if entry else None),
-            issuer=draft.issuer or (entry.issuer if entry else None),
+            issuer=draft.issuer or (entry.issuer if entry else None) or meta.get("issuer"),
             signer=draft.signer,
-            date=draft.date or (entry.date if entry else None) or _year_in(title),
+            date=draft.date or (entry.date if entry else None) or meta.get("date") or _year_in(title),
             region=(entry.region if entry and entry.region else region),
             level=(entry.level if entry and entry.level else level),
             # the policy a notice issues, when it issues exactly one (782号 issues a table and a case)
@@ -145,7 +145,7 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
             line_end=draft.line_end,
             page_start=p0,
             page_end=p1,
-            notes=draft.notes + ([entry.note] if entry and entry.note else []),
+            notes=draft.notes + ([entry.note] if entry and entry.note else []) + warnings,
         )
         docs.append(doc)
         items += ItemBuilder(doc_id, path.name, wrap).document(draft)
