@@ -14,18 +14,21 @@ import hashlib
 import logging
 import re
 import statistics
+from datetime import date
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ..models import Document, Item
 from .catalog import CatalogError, find_entry, infer_region, load_catalog
+from .library import Library, load_library
 from .documents import build_document, default_doc_id, split_documents
 from .items import ItemBuilder
 from .normalize import cjk_len
 from .paragraphs import detect_layout, to_paragraphs
 from .reader import CorpusFileError, read_source
 from .readers import SUFFIXES
+from .validity import period_of, replaced_names, validity
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "README")))
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
+def load_corpus(corpus_dir: Path, today: date | None = None) -> Corpus:
     corpus = Corpus()
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -93,6 +96,12 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     except CatalogError as e:
         corpus.errors.append(str(e))
         catalog = []
+    try:
+        library = load_library(corpus_dir)
+    except (ValueError, OSError) as e:
+        corpus.errors.append(f"library.json: 文件库记录无法读取 / unreadable: {e}")
+        library = Library()
+    catalog = library.catalog_entries() + catalog
     for path in corpus_files(corpus_dir):
         try:
             docs, items = parse_file(path, catalog)
@@ -106,10 +115,29 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             log.exception(msg)
             continue
         corpus.files.append(path.name)
-        corpus.documents += docs
-        corpus.items += items
+        kept = {d.id: d for d in (library.apply(d) for d in docs) if d is not None}
+        corpus.documents += kept.values()
+        corpus.items += [i for i in items if i.doc_id in kept]
     _dedupe_doc_ids(corpus)
+    apply_validity(corpus, today or date.today())
     return corpus
+
+
+def apply_validity(corpus: Corpus, today: date) -> None:
+    """Each document's stated period, the documents a newer one repeals (原《…》同时废止),
+    and every status, in place."""
+    by_doc: dict[str, list[str]] = {}
+    for it in corpus.items:
+        by_doc.setdefault(it.doc_id, []).append(it.text)
+    for d in corpus.documents:
+        d.valid_from, d.valid_until, d.validity_basis = period_of(d.title, by_doc.get(d.id, []), d.date)
+    for d in corpus.documents:
+        for name in replaced_names(by_doc.get(d.id, [])):
+            for old in corpus.documents:
+                if old is not d and old.matches(name) and not old.replaced_by:
+                    old.replaced_by = d.id
+    for d in corpus.documents:
+        d.status = validity(d, today).status
 
 
 def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
