@@ -30,6 +30,7 @@ from ..index.store import IndexUnavailable
 from ..models import Level, SearchFilters
 from ..retrieve.retriever import mark
 from ..service import QAService
+from .admin import ADMIN_PREFIX, router as admin_router
 from .guard import BodyLimit, RequestTooLarge, RateLimiter
 from .schemas import (
     AskRequest,
@@ -124,10 +125,12 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     )
     app.state.loaded = loaded
     app.state.qa_state = state
+    app.state.settings = settings  # read by serve/deps.py
+    app.include_router(admin_router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
     # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES, exempt=(ADMIN_PREFIX,))
     limiter = RateLimiter(settings.rate_limit)
     keys = settings.api_key_set()
 
@@ -177,7 +180,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         if not request.url.path.startswith(API_PREFIXES) or request.method == "OPTIONS":
             return None
         key = None
-        if keys:
+        if keys and not request.url.path.startswith(ADMIN_PREFIX):  # the admin API checks its own keys
             auth = request.headers.get("authorization", "")
             key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key")
             if key not in keys:
