@@ -57,12 +57,13 @@ def _unlock(path: Path, reader) -> None:
 def _assemble(path: Path, pages: list[str], title: str | None) -> Extracted:
     out: list[str] = []
     empty: list[int] = []
-    for n, text in enumerate(pages, start=1):
-        lines = [l for l in text.split("\n") if not PAGE_NUMBER_RE.match(l)]
+    printed = [[l for l in text.split("\n") if l.strip() and not PAGE_NUMBER_RE.match(l)] for text in pages]
+    full = measure([l for page in printed for l in page])
+    for n, lines in enumerate(printed, start=1):
         if sum(len(l.strip()) for l in lines) < MIN_PAGE_CHARS:
             empty.append(n)
             continue
-        out += [f"# Page {n}:", *paragraphs(lines)]
+        out += [f"# Page {n}:", *paragraphs(lines, full)]
     if not out:
         raise CorpusFileError(path, f"PDF 没有文字层（共{len(pages)}页，可能是扫描件），需要OCR识别后再添加",
                               f"the PDF has no text layer ({len(pages)} pages, probably scanned): it needs OCR before it can be added")
@@ -83,7 +84,14 @@ def width(s: str) -> int:
     return sum(1 if ord(c) < 128 else 2 for c in s)  # CJK, fullwidth and typographic punctuation alike
 
 
-def paragraphs(lines: list[str]) -> list[str]:
+def measure(lines: list[str]) -> int:
+    """The width of a full line: the second widest, so that one overlong line (a table row,
+    a wide heading) does not set it; a document's measure is the same on every page."""
+    widths = sorted((width(l.rstrip()) for l in lines), reverse=True)
+    return widths[1] if len(widths) > 1 else (widths[0] if widths else 0)
+
+
+def paragraphs(lines: list[str], full: int | None = None) -> list[str]:
     """Printed lines -> one line per paragraph: a line that fills the measure continues,
     unless the next one is indented or starts with a numbering marker.
 
@@ -96,8 +104,7 @@ def paragraphs(lines: list[str]) -> list[str]:
     lines = [l.rstrip() for l in lines if l.strip()]
     if not lines:
         return []
-    widths = sorted(width(l) for l in lines)
-    full = widths[int(0.8 * (len(widths) - 1))]  # most lines of a page of text are full lines
+    full = full or measure(lines)
     margin = min(len(l) - len(l.lstrip()) for l in lines)
     out: list[str] = []
     joining = False
