@@ -101,7 +101,7 @@ def _store(settings: Settings, src: Path, name: str, doc_id: str | None, overrid
     with library_lock(corpus_dir):
         corpus = load_corpus(corpus_dir)
         if replacing:
-            doc_id = _existing(corpus, replacing).id
+            doc_id = replacing = _existing(corpus, replacing).id  # the id, also when named by 文号
         docs, items = _parse_staged(src, suffix, doc_id or "new-document")
         doc_id = doc_id or _new_id(corpus, docs[0], name)
         if not replacing:

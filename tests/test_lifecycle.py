@@ -136,12 +136,19 @@ def test_replace_keeps_the_id_and_archives_the_old_file(lib, tmp_path):
     assert idx.docs_by_id["weibin-2023"].source_file == "weibin-2023.docx"
     # a hand-placed text stays where it is; the library says which file now holds the id
     assert (Path(lib.corpus_dir) / "weibin-2023-breakthrough-year-plan.txt").exists()
-    assert [c["action"] for c in docs.history(lib)] == ["replace"] and list(Path(lib.corpus_dir, ".archive").iterdir()) == []
+    assert [c["action"] for c in docs.history(lib)] == ["replace"]
     # a document inside the yearbook compilation: the new version replaces it, its neighbours stay
     docs.replace(lib, "sx-2023-2", make_docx(NOTICE, tmp_path / "x.docx"))
     c = load_corpus(lib.corpus_dir)
     assert len(c.documents) == 16 and c.document("sx-2023-2").source_file == "sx-2023-2.docx"
     assert c.document("sx-2023-1").source_file == "shaanxi-2023-yearbook-policy-compilation.txt"
+    # a document added by the tool: the new version takes its place, the old file is archived
+    docs.add(lib, make_pdf(NEW_POLICY, tmp_path / "v1.pdf"), doc_id="sx-2024-19")
+    docs.replace(lib, "陕政办发〔2024〕19号", make_docx(NEW_POLICY.replace("0.5个工作日", "0.3个工作日"), tmp_path / "v2.docx"))
+    corpus = Path(lib.corpus_dir)
+    assert not (corpus / "sx-2024-19.pdf").exists() and (corpus / "sx-2024-19.docx").exists()
+    assert [p.name.split("-", 1)[1] for p in (corpus / ".archive").iterdir()] == ["sx-2024-19.pdf"]
+    assert "0.3个工作日" in load_index(lib, check_stale=False).items_by_id["sx-2024-19:s1.1"].text
 
 
 def test_retired_and_repealed_documents_are_listed_but_not_answered(lib, tmp_path):
