@@ -20,13 +20,19 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import docs
 from ..errors import QAError
 from .deps import ServiceDep, SettingsDep
+from .schemas import ErrorBody
 
 ADMIN_PREFIX = "/api/v1/admin"
 CHUNK = 1 << 20
+_ERR = {"model": ErrorBody}
+# every status an admin operation can answer besides success, as the rest of the API documents them
+ADMIN_ERRORS = {code: _ERR for code in (400, 401, 403, 404, 405, 409, 413, 415, 503)} | {
+    429: _ERR | {"headers": {"Retry-After": {"required": True, "description": "seconds to wait", "schema": {"type": "integer"}}}}}
 
 
 def require_admin(request: Request, settings: SettingsDep) -> str:
@@ -42,7 +48,7 @@ def require_admin(request: Request, settings: SettingsDep) -> str:
 
 
 AdminDep = Annotated[str, Depends(require_admin)]
-router = APIRouter(prefix=ADMIN_PREFIX, tags=["admin"])
+router = APIRouter(prefix=ADMIN_PREFIX, tags=["admin"], responses=ADMIN_ERRORS)
 
 
 def _spool(upload: UploadFile, limit_mb: int, tmp: Path) -> Path:
@@ -104,3 +110,19 @@ def retire_document(doc_id: str, settings: SettingsDep, service: ServiceDep, by:
     out = docs.retire(settings, doc_id, reason, by=by)
     service.check_index(force=True)
     return out.to_dict()
+
+
+def _refuse_other_methods(path: str, allowed: list[str]) -> None:
+    """405 with every method the path has in ``Allow``: Starlette names only the first
+    route's methods when two routes share a path (GET and POST /documents)."""
+    implied = allowed + (["HEAD"] if "GET" in allowed else [])
+    others = [m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE") if m not in implied]
+
+    async def refuse() -> None:
+        raise StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
+
+    router.add_api_route(path, refuse, methods=others, include_in_schema=False)
+
+
+_refuse_other_methods("/documents", ["GET", "POST"])
+_refuse_other_methods("/documents/{doc_id}", ["PUT", "DELETE"])
