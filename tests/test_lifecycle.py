@@ -235,3 +235,17 @@ def test_the_admin_api_is_off_without_admin_keys(lib):
     with LiveServer(create_app(settings, service=QAService.from_settings(settings), with_ui=False)) as srv:
         r = httpx.get(srv.url + "/api/v1/admin/documents", headers={"Authorization": "Bearer client-key"})
         assert r.status_code == 403 and r.json()["code"] == "admin_disabled"
+
+
+def test_answers_and_search_results_say_when_a_document_has_expired(lib):
+    from qa_service.serve.api import search_hit
+    from qa_service.service import QAService
+
+    qa = QAService.from_settings(lib)
+    a = qa.ask("西咸新区重大项目审批时间压减到多少")
+    xixian = [c for c in a.citations if c.doc_id == "xixian-2020"]
+    assert xixian and all((c.doc_status, c.valid_until) == ("已到期", "2022-12-31") for c in xixian)
+    hits = [search_hit(h) for h in qa.search("企业开办").hits]
+    statuses = {h.doc_id: h.doc_status for h in hits}
+    assert statuses and all(statuses[k] == qa.index.docs_by_id[k].status for k in statuses)
+    assert statuses.get("xa-2022-tasks") == "已到期"  # 西安市2022年…重点任务清单: its year is over

@@ -428,6 +428,7 @@ def search_hit(h) -> SearchHit:
         issuer=d.issuer, date=d.date, region=d.region, level=d.level, path=it.citation_path(), citation=cite,
         scope=it.scope, kind=it.kind, text=it.text, highlighted=mark(_escape(it.text), h.highlights), highlights=h.highlights,
         responsibility=it.responsibility.model_dump(exclude_defaults=True), score=h.score, reply=reply,
+        doc_status=d.status, valid_until=d.valid_until,
     )
 
 

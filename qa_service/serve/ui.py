@@ -254,6 +254,9 @@ def document_html(d: Document, items: list[Item]) -> str:
     head = f"<h3>{esc(d.label())}</h3>" + (f'<div class="qa-meta">{facts}</div>' if facts else "")
     if d.attachment_title:
         head += f'<div class="qa-meta">附件：《{esc(d.attachment_title)}》</div>'
+    if d.status != "现行" or d.valid_until:  # 已到期 / 已废止 / 被替代, or the period of a current one
+        period = f"（有效期至{d.valid_until}）" if d.valid_until else ""
+        head += f'<div class="qa-meta qa-validity">状态：{esc(d.status)}{esc(period)}</div>'
     rows = "".join(
         f'<tr><td class="qa-path-cell">{esc(it.citation_path())}</td>'
         f'<td class="qa-kind-cell">{esc(KIND_LABELS.get(it.kind, it.kind))}{scope_badge(it.scope, short=True)}</td>'
