@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -51,8 +52,11 @@ def bad_file(zh: str, en: str, code: str = "document_invalid") -> QAError:
 
 
 @contextmanager
-def library_lock(corpus_dir: Path):
+def library_lock(corpus_dir: Path, index_dir: Path):
     """One lifecycle change at a time (the index has its own lock for builds)."""
+    for folder in (Path(corpus_dir), Path(index_dir)):
+        if not os.access(folder, os.W_OK):  # e.g. a read-only image: say so rather than fail half-way
+            raise QAError("library_read_only", f"目录不可写，无法修改文件库：{folder}", f"{folder} is not writable: the library cannot be changed", status=503)
     fh = open(Path(corpus_dir) / ".library.lock", "w")
     try:
         try:
@@ -79,7 +83,7 @@ def replace(settings: Settings, doc_id: str, src: Path, *, name: str | None = No
 
 def retire(settings: Settings, doc_id: str, reason: str | None = None, by: str = "cli") -> Outcome:
     corpus_dir = Path(settings.corpus_dir)
-    with library_lock(corpus_dir):
+    with library_lock(corpus_dir, settings.index_dir):
         corpus = load_corpus(corpus_dir)
         doc = _existing(corpus, doc_id)
         if not doc.answerable:
@@ -98,7 +102,7 @@ def _store(settings: Settings, src: Path, name: str, doc_id: str | None, overrid
     bad = sorted(set(overrides) - set(OVERRIDABLE))
     if bad:
         raise QAError("invalid_request", f"不能修改的字段：{bad}", f"fields that cannot be set: {bad}")
-    with library_lock(corpus_dir):
+    with library_lock(corpus_dir, settings.index_dir):
         corpus = load_corpus(corpus_dir)
         if replacing:
             doc_id = replacing = _existing(corpus, replacing).id  # the id, also when named by 文号

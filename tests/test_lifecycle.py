@@ -249,3 +249,14 @@ def test_answers_and_search_results_say_when_a_document_has_expired(lib):
     statuses = {h.doc_id: h.doc_status for h in hits}
     assert statuses and all(statuses[k] == qa.index.docs_by_id[k].status for k in statuses)
     assert statuses.get("xa-2022-tasks") == "已到期"  # 西安市2022年…重点任务清单: its year is over
+
+
+def test_an_upload_over_the_size_limit_is_refused_while_it_arrives(lib):
+    from qa_service.serve.api import create_app
+
+    settings = lib.model_copy(update={"max_upload_mb": 1})
+    with LiveServer(create_app(settings, service=object(), with_ui=False), ready_path="/healthz") as srv:
+        r = httpx.post(srv.url + "/api/v1/admin/documents", headers={"X-Admin-Key": "admin-secret"},
+                       files={"file": ("big.pdf", b"%PDF" + b"0" * (2 * 1024 * 1024))}, timeout=60)
+        assert r.status_code == 413 and r.json()["code"] == "file_too_large" and "1 MB" in r.json()["message"]
+    assert not (Path(lib.corpus_dir) / "library.json").exists()

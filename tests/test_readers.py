@@ -185,3 +185,11 @@ def test_the_real_documents_periods(corpus):
     assert then.document("yanan-2023-private-economy").status == "现行"
     assert then.document("xixian-2020").status == "已到期"
     assert not [d.id for d in then.documents if not d.answerable]
+
+
+def test_a_gbk_encoded_government_page_reads(tmp_path):
+    """Many government sites still serve GB2312/GBK pages: the page's own charset is used."""
+    utf8 = make_html(NOTICE, tmp_path / "u.html", title="若干措施")
+    gbk = tmp_path / "g.html"
+    gbk.write_bytes(utf8.read_text(encoding="utf-8").replace('charset="utf-8"', 'charset="gbk"').encode("gbk"))
+    assert parsed(gbk)[1] == parsed(utf8)[1]

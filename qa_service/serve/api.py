@@ -131,6 +131,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
     # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES, exempt=(ADMIN_PREFIX,))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_mb * 1024 * 1024 + 65536, prefixes=(ADMIN_PREFIX,))  # file + form fields
     limiter = RateLimiter(settings.rate_limit)
     keys = settings.api_key_set()
 
@@ -207,6 +208,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         return None
 
     def too_large(request: Request):
+        if request.url.path.startswith(ADMIN_PREFIX):  # document uploads have their own limit
+            return error(413, "file_too_large", f"文件太大，上限为 {settings.max_upload_mb} MB",
+                         f"the file exceeds {settings.max_upload_mb} MB (QA_MAX_UPLOAD_MB)", request)
         limit_kb = MAX_BODY_BYTES // 1000
         return error(413, "request_too_large", f"请求体太大，请控制在{limit_kb}KB以内", f"the request body exceeds {limit_kb} kB", request)
 
