@@ -334,7 +334,8 @@ def ask(
         out.print(a.answer)
         for c in a.citations or a.related:
             meta = " · ".join(x for x in (c.doc_number, c.issuer, c.date, c.region) if x)  # a document may lack a 文号 or issuer
-            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}", highlight=False)
+            expired = f" [yellow]{c.doc_status}" + (f"（有效期至{c.valid_until}）" if c.valid_until else "") + "[/yellow]" if c.doc_status != "现行" else ""
+            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}{expired}", highlight=False)
         if a.fallback_reason:
             err.print(f"[yellow]{a.fallback_reason}[/yellow]")
 

@@ -187,10 +187,21 @@ def scope_badge(scope: Scope, short: bool = False) -> str:
     return ""
 
 
+def validity_badge(status: str, valid_until: str | None) -> str:
+    """已到期（有效期至2022-12-31）: a cited document that is no longer in force says so.
+
+    >>> validity_badge("已到期", "2022-12-31"), validity_badge("现行", "2027-02-28")
+    ('<span class="qa-badge">已到期（有效期至2022-12-31）</span>', '')
+    """
+    if status == "现行":
+        return ""
+    return f'<span class="qa-badge">{esc(status)}' + (f"（有效期至{esc(valid_until)}）" if valid_until else "") + "</span>"
+
+
 def citation_html(c: Citation) -> str:
     """<details>: the citation and document facts as the summary, the clause when opened."""
     meta = " · ".join(esc(x) for x in (c.doc_number, c.issuer, c.date, c.region) if x)
-    summary = f"<b>[{c.n}]</b> {esc(c.citation)}" + (f' <span class="qa-meta">· {meta}</span>' if meta else "") + scope_badge(c.scope)
+    summary = f"<b>[{c.n}]</b> {esc(c.citation)}" + (f' <span class="qa-meta">· {meta}</span>' if meta else "") + scope_badge(c.scope) + validity_badge(c.doc_status, c.valid_until)
     text = _clause_html(c.text)
     quote = _clause_html(c.quote) if c.quote else ""
     if quote and quote != text and quote in text:  # show which sentence the answer relies on
