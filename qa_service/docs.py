@@ -191,7 +191,7 @@ def _parse_staged(src: Path, suffix: str, doc_id: str) -> tuple[list[Document], 
         try:
             docs, items = parse_file(staged, [CatalogEntry(file=staged.name, id=doc_id)])
         except CorpusFileError as e:
-            raise bad_file(*str(e).split(": ", 1)[1].split(" / ", 1)) from None
+            raise bad_file(e.zh, e.en) from None
     if not docs or not any(i.kind not in ("header", "signature", "footer") for i in items):
         raise bad_file("文件中没有识别出任何条款", "no clauses were recognized in the file")
     return docs, items

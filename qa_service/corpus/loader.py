@@ -82,7 +82,7 @@ class Corpus:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "README")))
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "README", "~$")))  # ~$: Word's lock file
 
 
 def load_corpus(corpus_dir: Path, today: date | None = None) -> Corpus:

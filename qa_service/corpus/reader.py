@@ -22,6 +22,7 @@ class CorpusFileError(ValueError):
 
     def __init__(self, path: Path, reason_zh: str, reason_en: str):
         self.path = path
+        self.zh, self.en = reason_zh, reason_en
         super().__init__(f"{path.name}: {reason_zh} / {reason_en}")
 
 

@@ -67,8 +67,23 @@ def _assemble(path: Path, pages: list[str], title: str | None) -> Extracted:
     if not out:
         raise CorpusFileError(path, f"PDF 没有文字层（共{len(pages)}页，可能是扫描件），需要OCR识别后再添加",
                               f"the PDF has no text layer ({len(pages)} pages, probably scanned): it needs OCR before it can be added")
+    if garbled(out):
+        raise CorpusFileError(path, "PDF 的文字层是乱码（字体缺少编码映射），需要OCR识别后再添加",
+                              "the PDF's text layer is garbled (fonts without a Unicode mapping): it needs OCR before it can be added")
     warnings = [f"第{'、'.join(map(str, empty))}页没有文字层（可能是扫描页），其内容未收录 / pages {empty} have no text layer and were left out"] if empty else []
     return Extracted("\n".join(out), "pdf", {"title": title} if title else {}, warnings)
+
+
+def garbled(lines: list[str]) -> bool:
+    """A text layer whose fonts map to no Unicode reads as private-use or stray symbols.
+
+    >>> garbled(["一、总体要求", "企业开办时间压减至1个工作日。"]), garbled(["\ue012\ue0a1\ue3f0\u25a1\ue001好"])
+    (False, True)
+    """
+    text = "".join(l for l in lines if not l.startswith("# Page")).replace(" ", "")
+    readable = sum(1 for c in text if c.isascii() or "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f"
+                   or "\uff00" <= c <= "\uffef" or "\u2000" <= c <= "\u206f")
+    return bool(text) and readable < 0.7 * len(text)
 
 
 def _title(reader) -> str | None:
