@@ -27,7 +27,7 @@ from .corpus.loader import Corpus, load_corpus, parse_file
 from .corpus.reader import CorpusFileError
 from .corpus.readers import SUFFIXES
 from .errors import QAError
-from .models import Document, Item
+from .models import Document, Item, Level
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 
@@ -99,9 +99,7 @@ def _store(settings: Settings, src: Path, name: str, doc_id: str | None, overrid
            replacing: str | None) -> Outcome:
     corpus_dir = Path(settings.corpus_dir)
     suffix = _check_file(settings, src, name)
-    bad = sorted(set(overrides) - set(OVERRIDABLE))
-    if bad:
-        raise QAError("invalid_request", f"不能修改的字段：{bad}", f"fields that cannot be set: {bad}")
+    _check_overrides(overrides)
     with library_lock(corpus_dir, settings.index_dir):
         corpus = load_corpus(corpus_dir)
         if replacing:
@@ -112,8 +110,12 @@ def _store(settings: Settings, src: Path, name: str, doc_id: str | None, overrid
             _check_id(corpus, load_library(corpus_dir), doc_id)
             if len(docs) > 1:
                 raise bad_file(f"文件包含{len(docs)}个文件（汇编），请逐个添加", f"the file holds {len(docs)} documents (a compilation): add them one by one")
-        _check_duplicates(corpus, docs[0], items, ignore=replacing)
+        _check_duplicates(corpus, docs[0].model_copy(update=overrides), items, ignore=replacing)
         target = corpus_dir / f"{doc_id}{suffix}"
+        owned = load_library(corpus_dir).documents.get(doc_id)
+        if target.exists() and not (owned and owned.file == target.name):  # never overwrite a hand-placed file
+            raise QAError("document_exists", f"语料目录中已有同名文件：{target.name}，请用 --id 另取编号",
+                          f"corpus/{target.name} exists and is not this document's: choose another --id", status=409, field="id")
         return _commit(settings, src, target, doc_id, name, overrides, by, replacing)
 
 
@@ -165,6 +167,21 @@ def _publish(settings: Settings, lib: Library, action: str, doc_ids: list[str], 
     n_items = sum(1 for i in corpus.items if i.doc_id in doc_ids)
     warnings = [n for d in docs for n in d.notes if "没有文字层" in n]
     return Outcome(action, docs, n_items, manifest["embedded_new"], manifest["build_id"], round(time.perf_counter() - t0, 2), warnings)
+
+
+DATE_RE = re.compile(r"^\d{4}(?:-\d{2}-\d{2})?$")
+
+
+def _check_overrides(overrides: dict[str, str]) -> None:
+    """Corrections are applied on every load: a bad one must be refused now, not break loading later."""
+    bad = sorted(set(overrides) - set(OVERRIDABLE))
+    if bad:
+        raise QAError("invalid_request", f"不能修改的字段：{bad}", f"fields that cannot be set: {bad}")
+    if "level" in overrides and overrides["level"] not in {l.value for l in Level}:
+        raise QAError("invalid_request", f"级别只能是 {'、'.join(l.value for l in Level)}：{overrides['level']}",
+                      f"level must be one of {', '.join(l.value for l in Level)}", field="level")
+    if "date" in overrides and not DATE_RE.match(overrides["date"]):
+        raise QAError("invalid_request", f"日期格式应为 2023-06-03 或 2023：{overrides['date']}", "date must be YYYY-MM-DD or YYYY", field="date")
 
 
 def _check_file(settings: Settings, src: Path, name: str) -> str:

@@ -260,3 +260,22 @@ def test_an_upload_over_the_size_limit_is_refused_while_it_arrives(lib):
                        files={"file": ("big.pdf", b"%PDF" + b"0" * (2 * 1024 * 1024))}, timeout=60)
         assert r.status_code == 413 and r.json()["code"] == "file_too_large" and "1 MB" in r.json()["message"]
     assert not (Path(lib.corpus_dir) / "library.json").exists()
+
+
+def test_corrections_are_applied_and_bad_ones_refused_before_anything_is_written(lib, tmp_path):
+    path = make_docx(NEW_POLICY, tmp_path / "n.docx")
+    before = snapshot(lib)
+    for bad in ({"level": "county"}, {"date": "2024年2月"}, {"signer": "某人"}):
+        with pytest.raises(QAError) as e:
+            docs.add(lib, path, overrides=bad)
+        assert e.value.code == "invalid_request" and snapshot(lib) == before
+    # a hand-placed file of the same name is never overwritten
+    (Path(lib.corpus_dir) / "taken.docx").write_bytes(b"mine")
+    with pytest.raises(QAError) as e:
+        docs.add(lib, path, doc_id="taken")
+    assert e.value.code == "document_exists" and (Path(lib.corpus_dir) / "taken.docx").read_bytes() == b"mine"
+    (Path(lib.corpus_dir) / "taken.docx").unlink()
+    out = docs.add(lib, path, doc_id="sx-2024-19", overrides={"title": "关于进一步优化营商环境的若干措施（修正标题）", "level": "province", "date": "2024-02-21"})
+    d = out.documents[0]
+    assert (d.title, d.level.value, d.date) == ("关于进一步优化营商环境的若干措施（修正标题）", "province", "2024-02-21")
+    assert load_index(lib, check_stale=False).docs_by_id["sx-2024-19"].title.endswith("（修正标题）")
