@@ -279,3 +279,17 @@ def test_corrections_are_applied_and_bad_ones_refused_before_anything_is_written
     d = out.documents[0]
     assert (d.title, d.level.value, d.date) == ("关于进一步优化营商环境的若干措施（修正标题）", "province", "2024-02-21")
     assert load_index(lib, check_stale=False).docs_by_id["sx-2024-19"].title.endswith("（修正标题）")
+
+
+def test_the_page_admin_panel_adds_and_retires_with_the_admin_key(lib, tmp_path):
+    from qa_service.serve.ui_admin import AdminPanel
+
+    panel = AdminPanel(lib, qa_getter=lambda: None)
+    path = str(make_docx(NEW_POLICY, tmp_path / "措施.docx"))
+    assert "管理密钥不正确" in panel.submit("wrong", "添加", path, "", "", "", "", "")
+    assert "请先选择文件" in panel.submit("admin-secret", "添加", None, "", "", "", "", "")
+    done = panel.submit("admin-secret", "添加", path, "sx-2024-19", "", "陕西省", "province", "")
+    assert done.startswith("**已添加**") and "sx-2024-19" in done
+    assert "需要OCR" in panel.submit("admin-secret", "添加", str(make_pdf(NOTICE, tmp_path / "s.pdf", image_only=True)), "", "", "", "", "")
+    assert panel.submit("admin-secret", "废止", None, "sx-2024-19", "", "", "", "测试").startswith("**已废止**")
+    assert [(c["action"], c["by"]) for c in docs.history(lib)] == [("add", "page"), ("retire", "page")]

@@ -423,6 +423,8 @@ class WebPage:
 
 
 def build_blocks(page: WebPage) -> gr.Blocks:
+    from .ui_admin import admin_panel
+
     hotline = getattr(page.settings, "hotline", None) or "12345"
     with gr.Blocks(title="营商政策问答", analytics_enabled=False) as demo:
         gr.Markdown("# 营商政策问答\n陕西省及西安、咸阳、西咸新区等地优化营商环境政策的问答与条款检索。"
@@ -474,6 +476,7 @@ def build_blocks(page: WebPage) -> gr.Blocks:
                                          column_widths=["40%", "14%", "16%", "9%", "12%", "9%"])
                 lib_doc = gr.Dropdown(choices=[], value=None, label="查看文件", elem_id="lib-doc")
                 doc_view = gr.HTML(elem_id="doc-items")
+                admin_panel(page.settings, page.qa_getter)  # only with QA_ADMIN_KEYS
 
         # -- wiring ------------------------------------------------------------------------
         init_outputs = [status, chat_region, s_region, s_doc, doc_table, doc_count, lib_doc, timer]
