@@ -246,7 +246,7 @@ def _check_duplicates(corpus: Corpus, doc: Document, items: list[Item], ignore: 
 
 
 def _new_id(corpus: Corpus, doc: Document, name: str) -> str:
-    stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-")
+    stem = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower())[:40].strip("-")
     base = stem if len(stem) >= 3 and not stem.isdigit() else f"doc-{doc.year or 'x'}-{hashlib.sha1(doc.title.encode()).hexdigest()[:6]}"
     taken = {d.id for d in corpus.documents}
     return next(c for c in (base, *(f"{base}-{n}" for n in range(2, 1000))) if c not in taken)
