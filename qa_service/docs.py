@@ -108,8 +108,8 @@ def _store(settings: Settings, src: Path, name: str, doc_id: str | None, overrid
         doc_id = doc_id or _new_id(corpus, docs[0], name)
         if not replacing:
             _check_id(corpus, load_library(corpus_dir), doc_id)
-            if len(docs) > 1:
-                raise bad_file(f"文件包含{len(docs)}个文件（汇编），请逐个添加", f"the file holds {len(docs)} documents (a compilation): add them one by one")
+        if len(docs) > 1:  # one id per file: a compilation would give its documents one id
+            raise bad_file(f"文件包含{len(docs)}个文件（汇编），请逐个添加", f"the file holds {len(docs)} documents (a compilation): add them one by one")
         _check_duplicates(corpus, docs[0].model_copy(update=overrides), items, ignore=replacing)
         target = corpus_dir / f"{doc_id}{suffix}"
         owned = load_library(corpus_dir).documents.get(doc_id)
