@@ -98,6 +98,7 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "same text": (make_docx(seed_text("weibin-2023-breakthrough-year-plan.txt"), tmp_path / "dup.docx"), "内容与已有文件相同"),
         "same 文号": (make_docx(NOTICE.replace("陕政办发〔2024〕9号", "陕政办函〔2023〕5号").replace("陕政办", "铜政办"), tmp_path / "no.docx"), "已在文件库中"),
         "unsupported": (tmp_path / "a.doc", "不支持的文件格式"),
+        "compilation": (make_docx(seed_text("shaanxi-2023-yearbook-policy-compilation.txt"), tmp_path / "book.docx"), "汇编"),
     }
 
 
