@@ -69,8 +69,10 @@ def make_pdf(text: str, path: Path, *, encrypt: str | None = None, image_only: b
     return path
 
 
-def make_html(text: str, path: Path, *, title: str, date: str = "2023-03-01", source: str = "") -> Path:
+def make_html(text: str, path: Path, *, title: str, date: str = "2023-03-01", source: str = "", old_style: bool = False) -> Path:
     body = "\n".join(f"<p style=\"text-indent:2em\">{html.escape(l)}</p>" for l in text_lines(text))
+    if old_style:
+        return _old_style_page(text, path, title)
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>{html.escape(title)}_某某区人民政府</title>
 <meta name="ArticleTitle" content="{html.escape(title)}"><meta name="PubDate" content="{date} 10:00">
@@ -99,3 +101,16 @@ def wrap(line: str, measure) -> list[str]:
             out.append("")
         out[-1] += ch
     return out
+
+
+def _old_style_page(text: str, path: Path, title: str) -> Path:
+    """An older government page: GBK, laid out with tables, lines separated by <br>, no ids."""
+    body = "<br>\n".join("&nbsp;&nbsp;&nbsp;&nbsp;" + html.escape(l) for l in text_lines(text))
+    page = f"""<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>{html.escape(title)}</title></head>
+<body><table width="100%"><tr><td><a href="/">网站首页</a> | <a href="#">机构概况</a> | <a href="#">政务公开</a> | <a href="#">办事服务</a></td></tr>
+<tr><td><table><tr><td width="20%"><a href="#">通知公告</a><br><a href="#">政策法规</a><br><a href="#">工作动态</a></td>
+<td width="80%"><div align="center"><b>{html.escape(title)}</b></div>
+<font size="3">{body}</font></td></tr></table></td></tr>
+<tr><td>版权所有：某某区人民政府 技术支持：某某网络公司 陕ICP备00000000号</td></tr></table></body></html>"""
+    path.write_bytes(page.encode("gbk", errors="xmlcharrefreplace"))
+    return path

@@ -193,3 +193,14 @@ def test_a_gbk_encoded_government_page_reads(tmp_path):
     gbk = tmp_path / "g.html"
     gbk.write_bytes(utf8.read_text(encoding="utf-8").replace('charset="utf-8"', 'charset="gbk"').encode("gbk"))
     assert parsed(gbk)[1] == parsed(utf8)[1]
+
+
+def test_an_older_table_laid_out_page_reads_like_the_txt(tmp_path):
+    """GB2312, the article in a layout table's cell, lines separated by <br>, no known container."""
+    text = seed_text("weibin-2023-breakthrough-year-plan.txt")
+    (tmp_path / "doc.txt").write_text(text, encoding="utf-8")
+    _, ref = parsed(tmp_path / "doc.txt")
+    doc, got = parsed(make_html(text, tmp_path / "old.html", title="渭滨区推进营商环境突破年实施方案", old_style=True))
+    body = [g for g in got if g[1] != "header"]
+    assert body == [r for r in ref if r[1] != "header"]
+    assert not any(w in "".join(g[3] for g in got) for w in ("网站首页", "版权所有", "通知公告"))

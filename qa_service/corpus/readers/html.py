@@ -28,14 +28,25 @@ META_KEYS = {"title": ("ArticleTitle", "og:title"), "date": ("PubDate", "publish
 def read_html(path: Path, data: bytes) -> Extracted:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(data, "html.parser")  # bytes: the page's own charset (GBK pages too)
+    soup = BeautifulSoup(data, "html.parser", from_encoding=_gb_superset(data))  # else the page's own charset
     meta = _meta(soup)
     _drop_noise(soup)
     root = _content_root(soup)
-    text = "\n".join(_lines(root)) if root is not None else ""
+    text = "\n".join(_drop_repeated_heading(_lines(root))) if root is not None else ""
     if not re.search(r"[\u4e00-\u9fffA-Za-z]", text):
         raise CorpusFileError(path, "网页中没有找到正文", "no article text found in the web page")
     return Extracted(text, "html", meta)
+
+
+def _gb_superset(data: bytes) -> str | None:
+    """Pages that declare gb2312 or gbk are read as gb18030, their superset: Python's gb2312
+    turns the dash of 10—12个工作日 (A1AA) into U+2015, and real pages use GBK characters anyway.
+
+    >>> _gb_superset(b'<meta charset="GB2312">'), _gb_superset(b'<meta charset="utf-8">')
+    ('gb18030', None)
+    """
+    m = re.search(rb"charset\s*=\s*[\"']?\s*(gb2312|gbk|gb_2312-80|x-gbk)", data[:4096], re.I)
+    return "gb18030" if m else None
 
 
 def _meta(soup) -> dict[str, str]:
@@ -84,7 +95,7 @@ def _content_root(soup):
     total = len(_plain(body))
     best = body
     # the deepest element still holding most of the page's text: the article, not the page
-    for tag in body.find_all(BLOCK_TAGS):
+    for tag in body.find_all([*BLOCK_TAGS, "td"]):
         if len(_plain(tag)) >= 0.7 * total and _depth(tag) > _depth(best):
             best = tag
     return best
@@ -101,6 +112,25 @@ def _depth(tag) -> int:
     return sum(1 for _ in tag.parents)
 
 
+def _drop_repeated_heading(lines: list[str]) -> list[str]:
+    """The page's heading above an article that prints its own title again: kept once.
+
+    >>> _drop_repeated_heading(["某某实施方案", "附件：", "某某 实施方案", "一、总体要求"])
+    ['附件：', '某某 实施方案', '一、总体要求']
+    """
+    squeeze = lambda s: re.sub(r"\s+", "", s)
+    if lines and any(squeeze(l) == squeeze(lines[0]) for l in lines[1:4]):
+        return lines[1:]
+    return lines
+
+
+def _is_data_row(tr) -> bool:
+    """A row of a real table (its cells are short text), not a layout table's row that holds
+    the article itself (old government sites lay pages out with tables)."""
+    cells = tr.find_all(["td", "th"], recursive=False)
+    return len(cells) > 1 and not any(c.find(["p", "div", "br", "table"]) for c in cells)
+
+
 def _lines(root) -> list[str]:
     """Block elements and <br> break lines; a table row is one line, cells joined by ' | '."""
     from bs4 import NavigableString
@@ -115,9 +145,13 @@ def _lines(root) -> list[str]:
                 out[-1] += str(child).replace("\n", " ")
             elif child.name == "br":
                 out.append("")
-            elif child.name == "tr":
+            elif child.name == "tr" and _is_data_row(child):
                 cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"], recursive=False)]
                 out.extend([" | ".join(c for c in cells if c), ""])
+            elif child.name in ("td", "th"):  # a layout table's cell holds text blocks of its own
+                out.append("")
+                walk(child)
+                out.append("")
             elif child.name in BLOCK_TAGS:
                 out.append("")
                 walk(child)
