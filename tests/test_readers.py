@@ -204,3 +204,17 @@ def test_an_older_table_laid_out_page_reads_like_the_txt(tmp_path):
     body = [g for g in got if g[1] != "header"]
     assert body == [r for r in ref if r[1] != "header"]
     assert not any(w in "".join(g[3] for g in got) for w in ("网站首页", "版权所有", "通知公告"))
+
+
+def test_converted_text_is_cached_by_file_content(tmp_path, monkeypatch):
+    from qa_service.corpus.readers import pdf
+
+    path = make_pdf(NOTICE, tmp_path / "n.pdf")
+    first = parsed(path)
+    calls = []
+    monkeypatch.setattr(pdf, "read_pdf", lambda *a: calls.append(a) or pytest.fail("read again"))
+    assert parsed(path) == first and calls == []  # the second load reads the cache
+    assert len(list((tmp_path / ".extracted").iterdir())) == 1
+    make_pdf(NOTICE.replace("0.5个工作日", "0.3个工作日"), path)  # a changed file is read afresh
+    monkeypatch.undo()
+    assert any("0.3个工作日" in i[3] for i in parsed(path)[1])

@@ -61,7 +61,9 @@ def read_source(path: Path) -> tuple[list[Line], dict[str, str], list[str]]:
         return lines_of(path, decode(path, data)), {}, []
     if not data.strip():
         raise CorpusFileError(path, "文件为空", "file is empty")
-    got = reader(path, data)
+    from .readers.cache import extract_cached
+
+    got = extract_cached(path, data, reader)
     return lines_of(path, got.text), got.meta, got.warnings
 
 

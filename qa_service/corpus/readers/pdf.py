@@ -5,7 +5,10 @@ similarity 1.0 on the 14,210 characters of the 渭滨区 plan); pypdf took 0.3 s
 0.9 s and needs no pdfminer, so it is the one used. Its layout mode keeps each printed
 line's indent and length, which tells where a paragraph ends: a line that stops short
 of the right margin, or a next line that is indented or numbered. Paragraphs are
-rebuilt from that here, so a title stays apart from the text under it.
+rebuilt from that here, so a title stays apart from the text under it. Checked on PDFs
+with reportlab's CID font and with an embedded TrueType subset (as Word exports them,
+WenQuanYi Micro Hei, first-line indents): the 渭滨区 plan and the 西安2022 list give the
+.txt's 88 and 225 items exactly; reading takes ~0.1 s a page (cached, see cache.py).
 
 A page with no text layer is a scanned image: a file with none at all is refused with a
 message saying it needs OCR, a file with some is read and the missing pages are reported.
