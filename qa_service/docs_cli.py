@@ -30,7 +30,8 @@ def _run(op, *args, **kw):
         err.print(f"[yellow]警告 / warning: {w}[/yellow]")
     for d in outcome.documents:
         err.print(f"{outcome.action}: {d.id} 《{d.title}》 {d.doc_number or ''} {d.date or ''} {d.region or ''} [{d.status}]")
-    err.print(f"{outcome.items} items, {outcome.embedded_new} newly embedded, index {outcome.build_id} published in {outcome.seconds}s")
+    what = "no longer answered" if outcome.action == "retire" else f"{outcome.embedded_new} newly embedded"
+    err.print(f"{outcome.items} items {what}; index {outcome.build_id} published in {outcome.seconds}s")
     return outcome
 
 
