@@ -294,3 +294,26 @@ def test_the_page_admin_panel_adds_and_retires_with_the_admin_key(lib, tmp_path)
     assert "需要OCR" in panel.submit("admin-secret", "添加", str(make_pdf(NOTICE, tmp_path / "s.pdf", image_only=True)), "", "", "", "", "")
     assert panel.submit("admin-secret", "废止", None, "sx-2024-19", "", "", "", "测试").startswith("**已废止**")
     assert [(c["action"], c["by"]) for c in docs.history(lib)] == [("add", "page"), ("retire", "page")]
+
+
+def test_the_docs_commands(lib, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")} | {
+        "QA_CORPUS_DIR": str(lib.corpus_dir), "QA_INDEX_DIR": str(lib.index_dir), "COLUMNS": "200"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "qa_service.cli", "docs", *args], env=env, capture_output=True, text=True, timeout=300)
+
+    r = cli("add", str(make_docx(NEW_POLICY, tmp_path / "n.docx")), "--id", "sx-2024-19", "--region", "陕西省")
+    assert r.returncode == 0, r.stderr
+    assert "sx-2024-19" in r.stderr and "newly embedded" in r.stderr
+    rows = {json.loads(l)["id"]: json.loads(l) for l in cli("list", "--json").stdout.splitlines()}
+    assert len(rows) == 17 and rows["sx-2024-19"]["status"] == "现行" and rows["xixian-2020"]["status"] == "已到期"
+    r = cli("add", str(make_pdf(NOTICE, tmp_path / "scan.pdf", image_only=True)))
+    assert r.returncode == 2 and "需要OCR" in r.stderr and "needs OCR" in r.stderr
+    r = cli("retire", "sx-2024-19", "--reason", "测试")
+    assert r.returncode == 0 and "no longer answered" in r.stderr
