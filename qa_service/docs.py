@@ -103,7 +103,9 @@ def _store(settings: Settings, src: Path, name: str, doc_id: str | None, overrid
     with library_lock(corpus_dir, settings.index_dir):
         corpus = load_corpus(corpus_dir)
         if replacing:
-            doc_id = replacing = _existing(corpus, replacing).id  # the id, also when named by 文号
+            old_doc = _existing(corpus, replacing)
+            doc_id = replacing = old_doc.id  # the id, also when named by 文号
+            overrides = _inherited(old_doc) | overrides
         docs, items = _parse_staged(src, suffix, doc_id or "new-document")
         doc_id = doc_id or _new_id(corpus, docs[0], name)
         if not replacing:
@@ -212,6 +214,12 @@ def _parse_staged(src: Path, suffix: str, doc_id: str) -> tuple[list[Document], 
     if not docs or not any(i.kind not in ("header", "signature", "footer") for i in items):
         raise bad_file("文件中没有识别出任何条款", "no clauses were recognized in the file")
     return docs, items
+
+
+def _inherited(old: Document) -> dict[str, str]:
+    """A new version keeps what the administrator or catalog.toml said of the old one's place
+    (region, level): the text of a new version rarely says it better."""
+    return {k: v for k, v in (("region", old.region), ("level", old.level.value if old.level else None)) if v}
 
 
 def _existing(corpus: Corpus, key: str) -> Document:

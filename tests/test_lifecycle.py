@@ -135,6 +135,7 @@ def test_replace_keeps_the_id_and_archives_the_old_file(lib, tmp_path):
     assert out.embedded_new >= 1 and len(items) == 88
     assert any("0.5个工作日以内" in i.text for i in items)
     assert idx.docs_by_id["weibin-2023"].source_file == "weibin-2023.docx"
+    assert idx.docs_by_id["weibin-2023"].region == "渭滨区（宝鸡市）"  # catalog.toml's place carries over
     # a hand-placed text stays where it is; the library says which file now holds the id
     assert (Path(lib.corpus_dir) / "weibin-2023-breakthrough-year-plan.txt").exists()
     assert [c["action"] for c in docs.history(lib)] == ["replace"]
