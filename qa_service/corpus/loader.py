@@ -134,7 +134,8 @@ def apply_validity(corpus: Corpus, today: date) -> None:
     for d in corpus.documents:
         for name in replaced_names(by_doc.get(d.id, [])):
             for old in corpus.documents:
-                if old is not d and old.matches(name) and not old.replaced_by:
+                newer = old.year and d.year and old.year > d.year  # a document repeals older ones only
+                if old is not d and old.matches(name) and not old.replaced_by and not newer:
                     old.replaced_by = d.id
     for d in corpus.documents:
         d.status = validity(d, today).status
