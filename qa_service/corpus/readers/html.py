@@ -16,8 +16,10 @@ from pathlib import Path
 from ..reader import CorpusFileError
 from . import Extracted
 
-CONTENT_SELECTORS = ("#zoom", ".TRS_Editor", "#UCAP-CONTENT", ".pages_content", ".article-content", ".TRS_UEDITOR",
-                     "#content", ".content", "article", "main")
+# TRS and 政府网站 templates first (#Zoom on gov.cn, #UCAP-CONTENT on 开普 sites, #js_content for
+# an official account's article), then generic ones
+CONTENT_SELECTORS = ("#zoom", "#Zoom", ".TRS_Editor", "#UCAP-CONTENT", ".pages_content", ".Custom_UnionStyle", ".article-content",
+                     ".TRS_UEDITOR", "#zoomcon", ".article_con", "#js_content", "#content", ".content", "article", "main")
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select")
 NOISE_RE = re.compile(r"nav|menu|header|footer|crumb|share|sidebar|side|related|toolbar|copyright|banner|search|print", re.I)
 BLOCK_TAGS = {"p", "div", "section", "article", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table", "center"}
@@ -77,7 +79,7 @@ def _drop_noise(soup) -> None:
 
 
 def _is_content(tag) -> bool:
-    return any(tag.select_one(sel) is not None or _matches(tag, sel) for sel in CONTENT_SELECTORS[:6])
+    return any(tag.select_one(sel) is not None or _matches(tag, sel) for sel in CONTENT_SELECTORS[:11])
 
 
 def _matches(tag, sel: str) -> bool:
