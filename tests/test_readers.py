@@ -218,3 +218,12 @@ def test_converted_text_is_cached_by_file_content(tmp_path, monkeypatch):
     make_pdf(NOTICE.replace("0.5个工作日", "0.3个工作日"), path)  # a changed file is read afresh
     monkeypatch.undo()
     assert any("0.3个工作日" in i[3] for i in parsed(path)[1])
+
+
+def test_an_article_in_a_print_area_is_not_taken_for_page_chrome(tmp_path):
+    page = make_html(NOTICE, tmp_path / "p.html", title="若干措施").read_text(encoding="utf-8")
+    page = page.replace('class="TRS_Editor" id="zoom"', 'id="printContent"')  # no known container at all
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    doc, items = parsed(tmp_path / "p.html")
+    assert doc.doc_number == "陕政办发〔2024〕9号" and any(i[0] == "s2.3" for i in items)
+    assert not any(w in "".join(i[3] for i in items) for w in ("相关文章", "ICP", "当前位置"))

@@ -21,7 +21,10 @@ from . import Extracted
 CONTENT_SELECTORS = ("#zoom", "#Zoom", ".TRS_Editor", "#UCAP-CONTENT", ".pages_content", ".Custom_UnionStyle", ".article-content",
                      ".TRS_UEDITOR", "#zoomcon", ".article_con", "#js_content", "#content", ".content", "article", "main")
 NOISE_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "button", "select")
-NOISE_RE = re.compile(r"nav|menu|header|footer|crumb|share|sidebar|side|related|toolbar|copyright|banner|search|print", re.I)
+# words in a class or id that mark the site around an article (topNav, site-footer, bread_crumb …);
+# whole words only: id="printContent" is often the article itself
+NOISE_WORDS = {"nav", "navbar", "menu", "header", "head", "footer", "foot", "crumb", "breadcrumb", "share", "sidebar", "side",
+               "related", "toolbar", "copyright", "banner", "search", "login", "links"}
 BLOCK_TAGS = {"p", "div", "section", "article", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table", "center"}
 META_KEYS = {"title": ("ArticleTitle", "og:title"), "date": ("PubDate", "publishdate", "article:published_time"),
              "issuer": ("ContentSource", "author")}
@@ -74,8 +77,17 @@ def _drop_noise(soup) -> None:
         if tag.decomposed or tag.name in ("html", "body"):
             continue
         marks = " ".join([tag.get("id") or "", *(tag.get("class") or [])])
-        if marks.strip() and NOISE_RE.search(marks) and not _is_content(tag):
+        if _noise_words(marks) and not _is_content(tag):
             tag.decompose()
+
+
+def _noise_words(marks: str) -> bool:
+    """Whether a class or id names page chrome, by whole words.
+
+    >>> _noise_words("topNav"), _noise_words("site-footer"), _noise_words("printContent"), _noise_words("navigator")
+    (True, True, False, False)
+    """
+    return any(w.lower() in NOISE_WORDS for w in re.findall(r"[a-z]+|[A-Z][a-z]*", marks))
 
 
 def _is_content(tag) -> bool:
