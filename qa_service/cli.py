@@ -1,6 +1,7 @@
 """``qa-service``: the command line over the whole pipeline.
 
     qa-service corpus list | show DOC [ITEM] | export --format jsonl
+    qa-service docs add FILE | replace ID FILE | retire ID | list | history
     qa-service index build
     qa-service search QUERY [--region 西安] [--top-k 5] [--json]
     qa-service ask QUESTION [--json]
@@ -32,6 +33,9 @@ app.add_typer(corpus_app, name="corpus")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+from .docs_cli import docs_app  # noqa: E402  (after app: its commands use this module's state)
+
+app.add_typer(docs_app, name="docs")
 
 out = Console()
 err = Console(stderr=True)
@@ -330,7 +334,8 @@ def ask(
         out.print(a.answer)
         for c in a.citations or a.related:
             meta = " · ".join(x for x in (c.doc_number, c.issuer, c.date, c.region) if x)  # a document may lack a 文号 or issuer
-            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}", highlight=False)
+            expired = f" [yellow]{c.doc_status}" + (f"（有效期至{c.valid_until}）" if c.valid_until else "") + "[/yellow]" if c.doc_status != "现行" else ""
+            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}{expired}", highlight=False)
         if a.fallback_reason:
             err.print(f"[yellow]{a.fallback_reason}[/yellow]")
 

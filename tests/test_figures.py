@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -61,11 +62,14 @@ def test_dates_and_header_dates_never_answer():
     assert kinds == {"d:h": "other", "d:s1": "date"}
 
 
-def test_periods_and_validity():
-    assert period_of(Document(id="a", title="某区三年行动方案（2020年—2022年）", source_file="x")) == ("2020—2022", 2022)
-    assert period_of(Document(id="b", title="某市深化改革实施意见", source_file="x", date="2023-01-01")) is None
-    d = Document(id="c", title="某市2025年优化营商环境重点任务清单", source_file="x")
-    assert validity_note(d, today_year=2025) is None and validity_note(d, today_year=2026) == "2025年方案，已到期"
+def test_periods_and_validity(corpus):
+    by_id = {d.id: d for d in corpus.documents}
+    assert period_of(by_id["xixian-2020"]) == ("2020—2022", "2022-12-31")
+    assert period_of(by_id["sx-2023-11"]) is None  # states no period
+    d = Document(id="c", title="某市2025年重点任务清单", source_file="x", valid_from="2025-01-01", valid_until="2025-12-31")
+    assert validity_note(d, today=date(2025, 6, 1)) is None
+    assert validity_note(d, today=date(2026, 1, 1)) == "2025年方案，已到期"
+    assert validity_note(d.model_copy(update={"status": "被替代"}), today=date(2025, 6, 1)) == "2025年方案，被替代"
 
 
 # -- the real corpus ---------------------------------------------------------------------------

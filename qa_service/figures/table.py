@@ -4,13 +4,14 @@ Rows carry their document's facts (region, date, period, scope) and their clause
 citation, so an answer, the 指标对照 view and the API read one table.
 
 >>> from qa_service.models import Document, Item
->>> d = Document(id="d", title="某区优化营商环境三年行动方案（2020年—2022年）", source_file="x", date="2020", region="某区")
+>>> d = Document(id="d", title="某区三年行动方案（2020年—2022年）", source_file="x", date="2020", region="某区",
+...              valid_from="2020-01-01", valid_until="2022-12-31")
 >>> it = Item(id="d:s1", doc_id="d", kind="measure", path=["1."], text="将无外线施工用气报装时限压减至3个工作日以内。", source_file="x", line_start=1, line_end=1)
 >>> t = FigureTable(build_rows([d], [it]))
 >>> r = t.rows[0]
->>> r.measure_key, r.subcase, r.value, r.period, r.period_end
-('获得用气', '无外线工程', 3.0, '2020—2022', 2022)
->>> validity_note(r, today_year=2026)
+>>> r.measure_key, r.subcase, r.value, r.period, r.valid_until
+('获得用气', '无外线工程', 3.0, '2020—2022', '2022-12-31')
+>>> validity_note(r, today=date(2026, 1, 1))
 '2020—2022年方案，已到期'
 """
 from __future__ import annotations
@@ -32,38 +33,35 @@ DOC_FACT_KINDS = {"header", "signature"}
 ANSWERING_KINDS = {"commitment", "count"}  # statistics and dates never answer 多久/多少
 
 
-def period_of(doc: Document) -> tuple[str, int] | None:
-    """The years a plan runs for, as its title states them (2020年—2022年, 2023-2025年), a
-    plan for one year (西安市2022年…清单), or a 三年行动方案 from its date; else None.
+def period_of(doc: Document) -> tuple[str, str] | None:
+    """(the years the document runs for, its last day in force), as the corpus read them
+    (qa_service/corpus/validity.py: 2020年—2022年 in the title, 有效期三年, a one-year list).
 
     >>> from qa_service.models import Document as D
-    >>> period_of(D(id="a", title="西安市2022年优化营商环境重点任务清单", source_file="x"))
-    ('2022', 2022)
-    >>> period_of(D(id="b", title="延安市大力服务民营经济高质量发展三年行动方案", source_file="x", date="2023-04-29"))
-    ('2023—2025', 2025)
+    >>> period_of(D(id="a", title="某清单", source_file="x", valid_from="2022-01-01", valid_until="2022-12-31"))
+    ('2022', '2022-12-31')
+    >>> period_of(D(id="b", title="某方案", source_file="x", valid_from="2023-04-29", valid_until="2026-04-28"))
+    ('2023—2026', '2026-04-28')
     """
-    titles = " ".join(t for t in (doc.title, doc.attachment_title) if t)
-    m = re.search(r"(20\d\d)年?\s*[—\-－~至到]+\s*(20\d\d)年", titles)
-    if m:
-        return f"{m.group(1)}—{m.group(2)}", int(m.group(2))
-    m = re.search(r"(20\d\d)年(?!\d)", titles)
-    if m:
-        return m.group(1), int(m.group(1))
-    if "三年行动" in titles and doc.year:
-        return f"{doc.year}—{doc.year + 2}", doc.year + 2
-    return None
-
-
-def validity_note(row_or_doc, today_year: int | None = None) -> str | None:
-    """'2020—2022年方案，已到期' when the plan's period has ended; None while it runs or states none."""
-    end = getattr(row_or_doc, "period_end", None)
-    period = getattr(row_or_doc, "period", None)
-    if isinstance(row_or_doc, Document):
-        p = period_of(row_or_doc)
-        period, end = p if p else (None, None)
-    if end is None or end >= (today_year or date.today().year):
+    if not doc.valid_until:
         return None
-    return f"{period}年方案，已到期"
+    first, last = (doc.valid_from or doc.valid_until)[:4], doc.valid_until[:4]
+    return (last if first == last else f"{first}—{last}"), doc.valid_until
+
+
+def validity_note(row_or_doc, today: date | None = None) -> str | None:
+    """'2020—2022年方案，已到期' when the document is no longer in force; None while it is or
+    states no period. A document's status (已废止, 被替代) comes from the corpus."""
+    today_iso = (today or date.today()).isoformat()
+    if isinstance(row_or_doc, Document):
+        status = row_or_doc.status if row_or_doc.status != "现行" else None
+        p = period_of(row_or_doc)
+        period, until = p if p else (None, None)
+    else:
+        status, period, until = None, row_or_doc.period, row_or_doc.valid_until
+    if status is None and (until is None or until >= today_iso):
+        return None
+    return f"{period}年方案，{status or '已到期'}" if period else (status or "已到期")
 
 
 def build_rows(documents: list[Document], items: list[Item]) -> list[FigureRow]:
@@ -90,7 +88,7 @@ def _row(f: RawFigure, n: int, sentence: str, it: Item, doc: Document) -> Figure
         measure=f.measure, measure_key=f.measure_key, subcase=f.subcase,
         kind="other" if it.kind in DOC_FACT_KINDS else f.kind,  # type: ignore[arg-type]
         region=doc.region, level=doc.level, doc_title=doc.short_title, doc_number=doc.doc_number, date=doc.date,
-        period=period[0] if period else None, period_end=period[1] if period else None, scope=it.scope,
+        period=period[0] if period else None, valid_until=period[1] if period else None, scope=it.scope,
         citation=doc.cite(it),
     )
 

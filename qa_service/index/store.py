@@ -171,11 +171,13 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
             raise IndexUnavailable("empty_corpus", f"语料为空，无法建索引：{settings.corpus_dir}", "the corpus has no items to index")
         embedder = embedder or load_embedder(settings.embedding_model, settings.embed_threads)
         docs = {d.id: d for d in corpus.documents}
-        texts = [passage_text(docs[i.doc_id], i) for i in corpus.items]
+        # retired and replaced documents stay listed (documents.json) but are no longer answered
+        items = [i for i in corpus.items if docs[i.doc_id].answerable]
+        texts = [passage_text(docs[i.doc_id], i) for i in items]
         cache = EmbeddingCache(index_dir, embedder.name)
         vectors, n_new = embed_with_cache(embedder, texts, cache, settings.embedding_batch, progress)
         fidx = make_faiss_index(vectors, settings.faiss_index)
-        words = domain_dictionary(i.text for i in corpus.items)
+        words = domain_dictionary(i.text for i in items)
         tok = PolicyTokenizer(words)
         tokens = [tok(t) for t in texts]
 
@@ -199,7 +201,7 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
             "corpus_files": corpus.files,
             "corpus_errors": corpus.errors,
             "document_count": len(corpus.documents),
-            "item_count": len(corpus.items),
+            "item_count": len(items),
             "dictionary_size": len(words),
             "embedded_new": n_new,
             "embedded_cached": len(texts) - n_new,
@@ -208,7 +210,7 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
         try:
             (tmp / "documents.json").write_text(json.dumps([d.model_dump(mode="json") for d in corpus.documents], ensure_ascii=False), encoding="utf-8")
             with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
-                for it in corpus.items:
+                for it in items:
                     f.write(it.model_dump_json() + "\n")
             (tmp / "tokens.json").write_text(json.dumps({"dictionary": words, "tokens": tokens}, ensure_ascii=False), encoding="utf-8")
             figures = FigureTable(build_rows(corpus.documents, corpus.items))

@@ -30,6 +30,7 @@ from ..index.store import IndexUnavailable
 from ..models import Level, SearchFilters
 from ..retrieve.retriever import mark
 from ..service import QAService
+from .admin import ADMIN_PREFIX, router as admin_router
 from .guard import BodyLimit, RequestTooLarge, RateLimiter
 from .schemas import (
     AskRequest,
@@ -124,10 +125,13 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     )
     app.state.loaded = loaded
     app.state.qa_state = state
+    app.state.settings = settings  # read by serve/deps.py
+    app.include_router(admin_router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
     # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES, exempt=(ADMIN_PREFIX,))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_mb * 1024 * 1024 + 65536, prefixes=(ADMIN_PREFIX,))  # file + form fields
     limiter = RateLimiter(settings.rate_limit)
     keys = settings.api_key_set()
 
@@ -177,7 +181,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         if not request.url.path.startswith(API_PREFIXES) or request.method == "OPTIONS":
             return None
         key = None
-        if keys:
+        if keys and not request.url.path.startswith(ADMIN_PREFIX):  # the admin API checks its own keys
             auth = request.headers.get("authorization", "")
             key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key")
             if key not in keys:
@@ -204,6 +208,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         return None
 
     def too_large(request: Request):
+        if request.url.path.startswith(ADMIN_PREFIX):  # document uploads have their own limit
+            return error(413, "file_too_large", f"文件太大，上限为 {settings.max_upload_mb} MB",
+                         f"the file exceeds {settings.max_upload_mb} MB (QA_MAX_UPLOAD_MB)", request)
         limit_kb = MAX_BODY_BYTES // 1000
         return error(413, "request_too_large", f"请求体太大，请控制在{limit_kb}KB以内", f"the request body exceeds {limit_kb} kB", request)
 
@@ -425,6 +432,7 @@ def search_hit(h) -> SearchHit:
         issuer=d.issuer, date=d.date, region=d.region, level=d.level, path=it.citation_path(), citation=cite,
         scope=it.scope, kind=it.kind, text=it.text, highlighted=mark(_escape(it.text), h.highlights), highlights=h.highlights,
         responsibility=it.responsibility.model_dump(exclude_defaults=True), score=h.score, reply=reply,
+        doc_status=d.status, valid_until=d.valid_until,
     )
 
 

@@ -63,11 +63,12 @@ class BodyLimit:
     Content-Length that lies) raises :class:`RequestTooLarge`, which the app answers as a
     413. A declared Content-Length that is too large is refused before this is reached."""
 
-    def __init__(self, app, max_bytes: int, prefixes: tuple[str, ...] = ("/",)):
-        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
+    def __init__(self, app, max_bytes: int, prefixes: tuple[str, ...] = ("/",), exempt: tuple[str, ...] = ()):
+        self.app, self.max_bytes, self.prefixes, self.exempt = app, max_bytes, prefixes, exempt
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+        # exempt: paths that limit their own bodies (document uploads, QA_MAX_UPLOAD_MB)
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes) or scope["path"].startswith(self.exempt):
             return await self.app(scope, receive, send)
         seen = 0
 

@@ -187,10 +187,21 @@ def scope_badge(scope: Scope, short: bool = False) -> str:
     return ""
 
 
+def validity_badge(status: str, valid_until: str | None) -> str:
+    """已到期（有效期至2022-12-31）: a cited document that is no longer in force says so.
+
+    >>> validity_badge("已到期", "2022-12-31"), validity_badge("现行", "2027-02-28")
+    ('<span class="qa-badge">已到期（有效期至2022-12-31）</span>', '')
+    """
+    if status == "现行":
+        return ""
+    return f'<span class="qa-badge">{esc(status)}' + (f"（有效期至{esc(valid_until)}）" if valid_until else "") + "</span>"
+
+
 def citation_html(c: Citation) -> str:
     """<details>: the citation and document facts as the summary, the clause when opened."""
     meta = " · ".join(esc(x) for x in (c.doc_number, c.issuer, c.date, c.region) if x)
-    summary = f"<b>[{c.n}]</b> {esc(c.citation)}" + (f' <span class="qa-meta">· {meta}</span>' if meta else "") + scope_badge(c.scope)
+    summary = f"<b>[{c.n}]</b> {esc(c.citation)}" + (f' <span class="qa-meta">· {meta}</span>' if meta else "") + scope_badge(c.scope) + validity_badge(c.doc_status, c.valid_until)
     text = _clause_html(c.text)
     quote = _clause_html(c.quote) if c.quote else ""
     if quote and quote != text and quote in text:  # show which sentence the answer relies on
@@ -254,6 +265,9 @@ def document_html(d: Document, items: list[Item]) -> str:
     head = f"<h3>{esc(d.label())}</h3>" + (f'<div class="qa-meta">{facts}</div>' if facts else "")
     if d.attachment_title:
         head += f'<div class="qa-meta">附件：《{esc(d.attachment_title)}》</div>'
+    if d.status != "现行" or d.valid_until:  # 已到期 / 已废止 / 被替代, or the period of a current one
+        period = f"（有效期至{d.valid_until}）" if d.valid_until else ""
+        head += f'<div class="qa-meta qa-validity">状态：{esc(d.status)}{esc(period)}</div>'
     rows = "".join(
         f'<tr><td class="qa-path-cell">{esc(it.citation_path())}</td>'
         f'<td class="qa-kind-cell">{esc(KIND_LABELS.get(it.kind, it.kind))}{scope_badge(it.scope, short=True)}</td>'
@@ -409,6 +423,8 @@ class WebPage:
 
 
 def build_blocks(page: WebPage) -> gr.Blocks:
+    from .ui_admin import admin_panel
+
     hotline = getattr(page.settings, "hotline", None) or "12345"
     with gr.Blocks(title="营商政策问答", analytics_enabled=False) as demo:
         gr.Markdown("# 营商政策问答\n陕西省及西安、咸阳、西咸新区等地优化营商环境政策的问答与条款检索。"
@@ -460,6 +476,7 @@ def build_blocks(page: WebPage) -> gr.Blocks:
                                          column_widths=["40%", "14%", "16%", "9%", "12%", "9%"])
                 lib_doc = gr.Dropdown(choices=[], value=None, label="查看文件", elem_id="lib-doc")
                 doc_view = gr.HTML(elem_id="doc-items")
+                admin_panel(page.settings, page.qa_getter)  # only with QA_ADMIN_KEYS
 
         # -- wiring ------------------------------------------------------------------------
         init_outputs = [status, chat_region, s_region, s_doc, doc_table, doc_count, lib_doc, timer]
