@@ -687,6 +687,8 @@ class ChineseLang:
             if message["type"] == "http.response.start":
                 start.update(message)
                 return
+            if message["type"] != "http.response.body":  # e.g. the test client's http.response.debug
+                return await send(message)
             body.append(message.get("body", b""))
             if message.get("more_body"):
                 return
