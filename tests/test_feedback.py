@@ -185,3 +185,25 @@ def test_admin_endpoints_are_off_without_admin_keys(api, settings, qa):
     s = settings.model_copy(update={"rate_limit": ""})
     with LiveServer(create_app(s, service=qa, with_ui=False)) as srv:
         assert_error(httpx.get(srv.url + "/api/v1/admin/log/downvoted", headers=ADMIN), 403, "admin_disabled")
+
+
+def test_a_database_that_comes_up_after_the_service_is_used_from_then_on(settings, qa, tmp_path, monkeypatch):
+    import time
+
+    from qa_service.serve import feedback as feedback_module
+
+    monkeypatch.setattr(feedback_module, "RETRY_OPEN_S", 0.2)
+    blocker = tmp_path / "db"
+    blocker.write_text("a file where the database's folder should be")  # the database cannot be opened yet
+    s = settings.model_copy(update={"rate_limit": "", "database_url": f"sqlite:///{blocker / 'qa.sqlite3'}"})
+    app = create_app(s, service=qa, with_ui=False)
+    with LiveServer(app) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        rid = c.post("/api/v1/ask", json={"question": "企业开办要几天"}).json()["request_id"]  # answers do not wait for the log
+        assert_error(c.post("/api/v1/feedback", json={"request_id": rid, "rating": "up"}), 503, "log_unavailable")
+        blocker.unlink()
+        deadline = time.monotonic() + 10
+        while app.state.qalog is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        rid = c.post("/api/v1/ask", json={"question": "企业开办要几天"}).json()["request_id"]
+        assert c.post("/api/v1/feedback", json={"request_id": rid, "rating": "up"}).status_code == 200
+    assert stored(f"sqlite:///{blocker / 'qa.sqlite3'}", schema.feedback, request_id=rid)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -35,19 +36,42 @@ router = APIRouter()
 
 
 # -- the log's life ----------------------------------------------------------------------
+RETRY_OPEN_S = 15.0  # a database server that starts after the service (docker compose) is tried again this often
+
+
 def open_log(app, settings) -> None:
     """Open (and migrate) the log at start. A database that cannot be reached costs the log,
-    not the answers: the service serves, feedback answers 503, and the error is logged."""
+    not the answers: the service serves, feedback answers 503, the error is logged, and a
+    background thread keeps trying until the database answers."""
     app.state.qalog, app.state.qalog_error = None, None
+    if not settings.log_questions:
+        return
     try:
         app.state.qalog = QuestionLog.from_settings(settings)
     except Exception as e:  # noqa: BLE001 - whatever the driver raises
         app.state.qalog_error = str(e)[:300]
-        log.error("question log unavailable, questions are not recorded: %s", e)
+        log.error("question log unavailable, questions are not recorded until it is: %s", e)
+        app.state.qalog_retry = threading.Event()  # set at shutdown
+        threading.Thread(target=_keep_trying, args=(app, settings), name="qa-log-open", daemon=True).start()
+
+
+def _keep_trying(app, settings) -> None:
+    stop = app.state.qalog_retry
+    while not stop.wait(RETRY_OPEN_S):
+        try:
+            app.state.qalog = QuestionLog.from_settings(settings)
+        except Exception:  # noqa: BLE001 - still down; said once already
+            continue
+        app.state.qalog_error = None
+        log.warning("question log available again: questions are recorded from now on")
+        return
 
 
 def close_log(app) -> None:
     """Write what is queued (at shutdown)."""
+    retry = getattr(app.state, "qalog_retry", None)
+    if retry is not None:
+        retry.set()
     qlog = getattr(app.state, "qalog", None)
     if qlog is not None:
         qlog.close()
