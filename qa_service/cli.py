@@ -363,6 +363,7 @@ def bench_serve_cmd(
     questions: Optional[Path] = typer.Option(None),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=32, help="worker processes of the server started here (API only)"),
     warmup: bool = typer.Option(True, "--warmup/--no-warmup", help="ask each distinct question once before timing"),
+    log_questions: bool = typer.Option(True, "--log/--no-log", help="the server started here logs its questions (then counts the rows)"),
 ) -> None:
     """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS.
 
@@ -373,7 +374,7 @@ def bench_serve_cmd(
         fail("endpoint must be ask or search")
     try:
         qs = load_questions(questions)
-        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup)
+        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup, log_questions)
     except (OSError, ValueError, RuntimeError) as e:
         fail(str(e))
     print(json.dumps(result, ensure_ascii=False, indent=2))

@@ -47,6 +47,8 @@ if [ "$want_browser" = 1 ] && [ "${QA_DOCKER_TEST:-0}" = 1 ]; then
   need=()
   docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  # tests/test_docker_compose.py validates docker-compose.yml with Compose (no daemon needed)
+  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "==> installing ${need[*]} (apt)"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \

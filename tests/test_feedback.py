@@ -207,3 +207,16 @@ def test_a_database_that_comes_up_after_the_service_is_used_from_then_on(setting
         rid = c.post("/api/v1/ask", json={"question": "企业开办要几天"}).json()["request_id"]
         assert c.post("/api/v1/feedback", json={"request_id": rid, "rating": "up"}).status_code == 200
     assert stored(f"sqlite:///{blocker / 'qa.sqlite3'}", schema.feedback, request_id=rid)
+
+
+def test_a_load_of_16_clients_loses_no_logged_question(db_url):
+    """``qa-service bench serve -c 16`` against a server logging into this database: every
+    answer it gave is a row once the server has shut down."""
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("QA_")}
+    env |= {"QA_INDEX_DIR": str(ROOT / "index"), "QA_AUTO_REBUILD": "false", "QA_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-m", "qa_service.cli", "bench", "serve", "-c", "16", "-d", "4", "--no-warmup"],
+                       capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout)
+    assert out["errors"] == {} and out["answered"] == out["requests"] > 16
+    assert out["log"] == {"rows": out["answered"], "answered": out["answered"], "lost": 0}

@@ -606,6 +606,9 @@ def test_bench_serve_reports_throughput_latency_errors_and_server_memory():
     assert out["server_peak_rss_mb"] > 100  # the server's memory, not the client's
     summary = r.stderr.strip().splitlines()[-1]
     assert all(k in summary for k in ("req/s", "p50", "p95", "p99", "errors", "peak RSS")), summary
+    # the server logged every question it answered (warm-up included), written by its shutdown at the latest
+    assert out["log"] == {"rows": out["answered"], "answered": out["answered"], "lost": 0} and out["answered"] > out["requests"]
+    assert "(0 lost)" in summary
 
 
 def test_bench_serve_with_two_api_workers_loses_no_request_while_they_start():
@@ -618,6 +621,7 @@ def test_bench_serve_with_two_api_workers_loses_no_request_while_they_start():
     assert out["workers"] == 2 and out["warmed_up"] is False
     assert out["errors"] == {} and out["requests"] > 0
     assert out["server_peak_rss_mb"] > 400  # two workers, each with the model and the index
+    assert out["log"]["lost"] == 0 and out["log"]["rows"] > 0  # two processes writing one SQLite file
     assert "2 worker(s)" in r.stderr.strip().splitlines()[-1]
 
 
