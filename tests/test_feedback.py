@@ -102,7 +102,7 @@ def test_feedback_is_stored_and_a_later_vote_replaces_it(api, db_url):
     body = r.json()
     assert body["stored"] and body["answer_request_id"] == rid and body["rating"] == "up"
     assert body["request_id"] == r.headers["x-request-id"] != rid
-    r = api.post("/api/v1/feedback", json={"request_id": rid, "rating": "down", "comment": "没说清楚在哪里办，我的电话13800001111"})
+    r = api.post("/api/v1/feedback", json={"request_id": rid, "rating": "down", "comment": "没说清楚在哪里办，我的电话13800001111\u0000"})
     assert r.status_code == 200
     (vote,) = stored(db_url, schema.feedback, request_id=rid)
     assert vote.rating == "down" and vote.comment == "没说清楚在哪里办，我的电话[手机号]"
@@ -112,6 +112,7 @@ def test_feedback_is_stored_and_a_later_vote_replaces_it(api, db_url):
     ({"request_id": "never-answered", "rating": "up"}, 404, "answer_not_found"),
     ({"request_id": "x", "rating": "meh"}, 400, "invalid_request"),
     ({"request_id": "", "rating": "up"}, 400, "invalid_request"),
+    ({"request_id": "rid\u0000x", "rating": "up"}, 400, "invalid_request"),  # PostgreSQL would refuse the NUL with a 500
     ({"rating": "up"}, 400, "invalid_request"),
     ({"request_id": "x", "rating": "up", "comment": "很" * 501}, 400, "invalid_request"),
     ({"request_id": "x", "rating": "up", "stars": 5}, 400, "unknown_field"),

@@ -12,6 +12,7 @@ False
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -52,6 +53,19 @@ def make_engine(url: str) -> Engine:
         cur.close()
 
     return engine
+
+
+def clean_comment(comment: str | None) -> str | None:
+    r"""The comment as stored: control characters dropped (PostgreSQL refuses NUL in text),
+    personal numbers masked, cut to MAX_COMMENT_CHARS; None when nothing is left.
+
+    >>> clean_comment("  不对\x00，电话13912345678 ")
+    '不对，电话[手机号]'
+    """
+    if not comment:
+        return None
+    kept = "".join(ch for ch in comment if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    return redact(kept)[:MAX_COMMENT_CHARS] or None
 
 
 class QuestionLog:
@@ -103,8 +117,7 @@ class QuestionLog:
         if self.channel_of(request_id) is None:
             return False
         now = utcnow()
-        values = {"rating": rating, "comment": redact(comment.strip())[:MAX_COMMENT_CHARS] if comment and comment.strip() else None,
-                  "updated_at": now}
+        values = {"rating": rating, "comment": clean_comment(comment), "updated_at": now}
         f = schema.feedback
         for _ in range(2):  # update, else insert; if a concurrent vote inserted first, the retry updates it
             try:

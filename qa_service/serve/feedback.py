@@ -100,7 +100,8 @@ LogDep = Annotated[QuestionLog, Depends(get_log)]
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request_id: str = Field(..., min_length=1, max_length=64, description="the answer's request_id (its X-Request-ID)")
+    request_id: str = Field(..., min_length=1, max_length=64, pattern=r"^[!-~]+$",
+                            description="the answer's request_id (its X-Request-ID: printable ASCII, no spaces)")
     rating: Literal["up", "down"]
     comment: str | None = Field(None, max_length=500, description="optional: what was wrong or missing")
 

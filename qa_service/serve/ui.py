@@ -536,6 +536,62 @@ class WebPage:
         return qa.index.documents[row].id
 
 
+def chat_tab(page: WebPage, hotline: str, votes: bool, saved_chat: gr.BrowserState):
+    """政策咨询: the chat, 👍/👎 with a comment box, the question bar; → (region filter, chatbot)."""
+    with gr.Row(equal_height=True):
+        chat_region = gr.Dropdown(choices=[ALL_REGIONS], value=ALL_REGIONS, label="地区（可选）",
+                                  elem_id="chat-region", scale=1, min_width=160)
+        gr.Markdown("可以接着追问，例如先问“企业开办要几天”，再问“那西咸新区呢”。答复中的 [1]、[2] 对应下方的来源，"
+                    "点击来源可展开条款原文。", scale=3, elem_id="chat-hint")
+    chatbot = gr.Chatbot(
+        elem_id="chatbot", show_label=False, height="auto", buttons=["copy"],
+        feedback_options=("Like", "Dislike") if votes else None,
+        placeholder=f"您好！请直接提问营商政策方面的问题，例如企业开办要几天。每条答复都会注明出处文件和条款，"
+                    f"点击来源可展开原文。需要人工服务请拨打{hotline}。",
+    )
+    with gr.Row(visible=False, elem_id="fb-row") as fb_row:
+        fb_text = gr.Textbox(show_label=False, placeholder="您的意见（选填，不要填写姓名、电话等个人信息）", max_length=500,
+                             scale=5, elem_id="fb-comment")
+        fb_send = gr.Button("提交意见", scale=1, min_width=90, elem_id="fb-send")
+    fb_note = gr.Markdown(elem_id="fb-note")
+    voted = gr.State(None)
+    with gr.Row(equal_height=True, elem_id="chat-bar"):
+        msg = gr.Textbox(placeholder="请输入您的问题", show_label=False, scale=6, elem_id="chat-input", autofocus=True, min_width=0)
+        send = gr.Button("发送", variant="primary", scale=1, min_width=56, elem_id="chat-send")
+        clear = gr.Button("清空", scale=1, min_width=56, elem_id="chat-clear")
+    gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="示例问题（点击填入）")
+
+    chat_io = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
+    msg.submit(**chat_io)
+    send.click(**chat_io)
+    clear.click(lambda: ([], [], "", gr.Row(visible=False), "", None), outputs=[chatbot, saved_chat, msg, fb_row, fb_note, voted],
+                show_progress="hidden")
+    # the conversation lives in the browser: saved on every change (the page's load restores it)
+    chatbot.change(lambda h: h, inputs=chatbot, outputs=saved_chat, show_progress="hidden")
+    chatbot.like(page.vote, outputs=[fb_row, fb_note, voted], show_progress="hidden")
+    comment_io = dict(fn=page.comment, inputs=[fb_text, voted], outputs=[fb_text, fb_row, fb_note], show_progress="hidden")
+    fb_send.click(**comment_io)
+    fb_text.submit(**comment_io)
+    return chat_region, chatbot
+
+
+def library_tab(page: WebPage):
+    """文件库: a table on wide screens, cards on a phone; → (count, table, cards, document picker)."""
+    doc_count = gr.Markdown(elem_id="doc-count")
+    doc_table = gr.Dataframe(headers=DOC_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
+                             interactive=False, wrap=True, elem_id="doc-table", max_height=560,
+                             column_widths=["40%", "14%", "16%", "9%", "12%", "9%"])
+    doc_cards = gr.HTML(elem_id="doc-cards")  # shown instead of the table on narrow screens (CSS)
+    lib_pick = gr.Textbox(elem_id="lib-pick", elem_classes=["qa-hidden"], show_label=False)  # set by a card tap (PAGE_JS)
+    lib_doc = gr.Dropdown(choices=[], value=None, label="查看文件", elem_id="lib-doc")
+    doc_view = gr.HTML(elem_id="doc-items")
+
+    doc_table.select(page.select_row, outputs=lib_doc, show_progress="hidden")
+    lib_pick.change(lambda v: (v or "").split("#")[0] or None, inputs=lib_pick, outputs=lib_doc, show_progress="hidden")
+    lib_doc.change(page.show_document, inputs=lib_doc, outputs=doc_view, show_progress="hidden")
+    return doc_count, doc_table, doc_cards, lib_doc
+
+
 def build_blocks(page: WebPage) -> gr.Blocks:
     hotline = getattr(page.settings, "hotline", None) or "12345"
     votes = bool(getattr(page.settings, "log_questions", False))  # 👍/👎 only where they are stored
@@ -548,29 +604,7 @@ def build_blocks(page: WebPage) -> gr.Blocks:
 
         with gr.Tabs():
             with gr.Tab("政策咨询", id="chat"):
-                with gr.Row(equal_height=True):
-                    chat_region = gr.Dropdown(choices=[ALL_REGIONS], value=ALL_REGIONS, label="地区（可选）",
-                                              elem_id="chat-region", scale=1, min_width=160)
-                    gr.Markdown("可以接着追问，例如先问“企业开办要几天”，再问“那西咸新区呢”。答复中的 [1]、[2] 对应下方的来源，"
-                                "点击来源可展开条款原文。", scale=3, elem_id="chat-hint")
-                chatbot = gr.Chatbot(
-                    elem_id="chatbot", show_label=False, height="auto", buttons=["copy"],
-                    feedback_options=("Like", "Dislike") if votes else None,
-                    placeholder=f"您好！请直接提问营商政策方面的问题，例如企业开办要几天。每条答复都会注明出处文件和条款，"
-                                f"点击来源可展开原文。需要人工服务请拨打{hotline}。",
-                )
-                with gr.Row(visible=False, elem_id="fb-row") as fb_row:
-                    fb_text = gr.Textbox(show_label=False, placeholder="您的意见（选填，不要填写姓名、电话等个人信息）", max_length=500,
-                                         scale=5, elem_id="fb-comment")
-                    fb_send = gr.Button("提交意见", scale=1, min_width=90, elem_id="fb-send")
-                fb_note = gr.Markdown(elem_id="fb-note")
-                voted = gr.State(None)
-                with gr.Row(equal_height=True, elem_id="chat-bar"):
-                    msg = gr.Textbox(placeholder="请输入您的问题", show_label=False, scale=6, elem_id="chat-input",
-                                     autofocus=True, min_width=0)
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=56, elem_id="chat-send")
-                    clear = gr.Button("清空", scale=1, min_width=56, elem_id="chat-clear")
-                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="示例问题（点击填入）")
+                chat_region, chatbot = chat_tab(page, hotline, votes, saved_chat)
 
             with gr.Tab("坐席检索", id="search"):
                 gr.Markdown("输入关键词即可检索（边输入边出结果）。选中一条结果后，点击“复制答复口径”即可复制带出处的标准答复。")
@@ -591,32 +625,13 @@ def build_blocks(page: WebPage) -> gr.Blocks:
                 replies = gr.State([])
 
             with gr.Tab("文件库", id="library"):
-                doc_count = gr.Markdown(elem_id="doc-count")
-                doc_table = gr.Dataframe(headers=DOC_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
-                                         interactive=False, wrap=True, elem_id="doc-table", max_height=560,
-                                         column_widths=["40%", "14%", "16%", "9%", "12%", "9%"])
-                doc_cards = gr.HTML(elem_id="doc-cards")  # shown instead of the table on narrow screens (CSS)
-                lib_pick = gr.Textbox(elem_id="lib-pick", elem_classes=["qa-hidden"], show_label=False)  # set by a card tap (PAGE_JS)
-                lib_doc = gr.Dropdown(choices=[], value=None, label="查看文件", elem_id="lib-doc")
-                doc_view = gr.HTML(elem_id="doc-items")
+                doc_count, doc_table, doc_cards, lib_doc = library_tab(page)
 
         # -- wiring ------------------------------------------------------------------------
         init_outputs = [status, chat_region, s_region, s_doc, doc_table, doc_cards, doc_count, lib_doc, timer]
         demo.load(page.init, outputs=init_outputs, show_progress="hidden")
         timer.tick(page.init, outputs=init_outputs, show_progress="hidden")
-        # the conversation lives in the browser: restored on load, saved on every change (clearing included)
         demo.load(page.restore, inputs=saved_chat, outputs=chatbot, show_progress="hidden")
-        chatbot.change(lambda h: h, inputs=chatbot, outputs=saved_chat, show_progress="hidden")
-        chatbot.like(page.vote, outputs=[fb_row, fb_note, voted], show_progress="hidden")
-        comment_io = dict(fn=page.comment, inputs=[fb_text, voted], outputs=[fb_text, fb_row, fb_note], show_progress="hidden")
-        fb_send.click(**comment_io)
-        fb_text.submit(**comment_io)
-
-        chat_io = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
-        msg.submit(**chat_io)
-        send.click(**chat_io)
-        clear.click(lambda: ([], [], "", gr.Row(visible=False), "", None), outputs=[chatbot, saved_chat, msg, fb_row, fb_note, voted],
-                    show_progress="hidden")
 
         # "always_last": while the agent types, only the newest text is searched once the
         # previous search is done, so fast typing never queues stale searches.
@@ -627,10 +642,6 @@ def build_blocks(page: WebPage) -> gr.Blocks:
         s_doc.change(**search_io)
         picker.input(page.pick_reply, inputs=[picker, replies], outputs=reply, show_progress="hidden")
         copy_btn.click(page.copied, inputs=reply, outputs=copy_note, js=COPY_JS, show_progress="hidden")
-
-        doc_table.select(page.select_row, outputs=lib_doc, show_progress="hidden")
-        lib_pick.change(lambda v: (v or "").split("#")[0] or None, inputs=lib_pick, outputs=lib_doc, show_progress="hidden")
-        lib_doc.change(page.show_document, inputs=lib_doc, outputs=doc_view, show_progress="hidden")
     return demo
 
 
