@@ -174,3 +174,14 @@ def test_the_page_is_compressed_and_declares_chinese_but_streams_are_not_buffere
         with c.stream("POST", "/api/v1/ask/stream", json={"question": "企业开办要几天"}) as s:
             assert s.headers["content-type"].startswith("text/event-stream") and "content-encoding" not in s.headers
             assert any(line.startswith("event: answer") for line in s.iter_lines())
+
+
+def test_the_page_offers_votes_only_where_they_are_stored(settings):
+    import gradio as gr
+
+    from qa_service.serve.ui import WebPage, build_blocks
+
+    for logging_on in (True, False):
+        blocks = build_blocks(WebPage(lambda: None, settings.model_copy(update={"log_questions": logging_on})))
+        (chat,) = [b for b in blocks.blocks.values() if isinstance(b, gr.Chatbot)]
+        assert bool(chat.feedback_options) is logging_on
