@@ -86,7 +86,9 @@ def assert_documented(method: str, path: str, r: httpx.Response) -> None:
     assert str(r.status_code) in responses, f"{method} {path} answered {r.status_code}, documented: {sorted(responses)}"
     # a copy without the request body: schemathesis reads it, and a streamed one cannot be read twice
     sent = httpx.Request(r.request.method, r.request.url, headers=r.request.headers)
-    replay = httpx.Response(r.status_code, headers=r.headers, content=r.content, request=sent)
+    # r.content is already decoded: a gzip Content-Encoding kept on the copy would be decoded twice
+    headers = [(k, v) for k, v in r.headers.items() if k.lower() not in ("content-encoding", "content-length")]
+    replay = httpx.Response(r.status_code, headers=headers, content=r.content, request=sent)
     replay.elapsed = r.elapsed
     SCHEMA[path][method.upper()].validate_response(replay)
 

@@ -147,7 +147,7 @@ class QuestionLog:
 
     def stats(self) -> dict:
         w = self._writer
-        return {"written": w.written, "dropped": w.dropped, "failed": w.failed, "queued": w._q.qsize()}
+        return {"written": w.written, "dropped": w.dropped, "failed": w.failed, "queued": w.queued}
 
     def close(self) -> None:
         """Write what is queued and release the database (at shutdown)."""

@@ -35,6 +35,10 @@ class BatchWriter:
         self._thread = threading.Thread(target=self._run, name="qa-log-writer", daemon=True)
         self._thread.start()
 
+    @property
+    def queued(self) -> int:
+        return self._q.qsize()
+
     def put(self, row: dict) -> bool:
         """Queue a row; False if it had to be dropped (closed, or the queue stayed full)."""
         if self._closed:
