@@ -40,6 +40,7 @@ CHAT_STORAGE_KEY = "qa-chat-v1"  # localStorage key of the conversation (a new k
 # The conversation is the visitor's own, kept in their browser; Gradio encrypts BrowserState,
 # and a fixed key lets it survive a restart of the service (a random one would forget it).
 CHAT_STORAGE_SECRET = "qa-service-conversation"
+MAX_RESTORED = 200  # messages brought back after a reload (100 questions and answers)
 ANSWER_ID = re.compile(r"回答编号：([0-9a-f]{16})")
 THANKS = "已收到您的评价，谢谢！"
 CONCURRENCY = 8  # searches take ~30 ms; answers are slower only in LLM mode
@@ -478,8 +479,18 @@ class WebPage:
 
     @staticmethod
     def restore(saved: list | None) -> list:
-        """The conversation kept in the browser (localStorage), shown again after a reload."""
-        return saved if isinstance(saved, list) else []
+        """The conversation kept in the browser (localStorage), shown again after a reload.
+        The browser's storage is the visitor's to edit: only well-formed messages come back
+        (the chat would fail on anything else), and no more than the chat ever holds.
+
+        >>> WebPage.restore([{"role": "user", "content": "企业开办要几天"}, {"role": "hacker"}, 7])
+        [{'role': 'user', 'content': '企业开办要几天'}]
+        """
+        if not isinstance(saved, list):
+            return []
+        ok = [m for m in saved if isinstance(m, dict) and m.get("role") in ("user", "assistant")
+              and isinstance(m.get("content"), (str, list))]
+        return ok[-MAX_RESTORED:]
 
     # -- 坐席检索 -------------------------------------------------------------------------
     def search(self, query: str, region: str | None, doc: str | None):
