@@ -213,3 +213,19 @@ def test_downvoted_answers_with_comments_and_csv(qlog):
     import csv
     parsed = list(csv.DictReader(text.lstrip("\ufeff").splitlines()))
     assert [r["request_id"] for r in parsed] == ["d2", "d1"] and parsed[1]["comment"] == "不对"
+
+
+def test_retention_is_enforced_when_the_service_starts(db_url):
+    first = QuestionLog.connect(db_url, retention_days=30)
+    first.record("ancient", "企业开办要几天", answer("q"), "api")
+    first.record("recent", "简易注销要多久", answer("q"), "api")
+    assert first.flush()
+    with first.engine.begin() as conn:
+        conn.execute(schema.questions.update().where(schema.questions.c.request_id == "ancient")
+                     .values(asked_at=datetime.now(timezone.utc) - timedelta(days=31)))
+    first.close()
+    restarted = QuestionLog.connect(db_url, retention_days=30)  # its writer purges before its first batch
+    try:
+        assert [r.request_id for r in rows(restarted)] == ["recent"]
+    finally:
+        restarted.close()
