@@ -59,10 +59,13 @@ def _keep_trying(app, settings) -> None:
     stop = app.state.qalog_retry
     while not stop.wait(RETRY_OPEN_S):
         try:
-            app.state.qalog = QuestionLog.from_settings(settings)
+            qlog = QuestionLog.from_settings(settings)
         except Exception:  # noqa: BLE001 - still down; said once already
             continue
-        app.state.qalog_error = None
+        if stop.is_set():  # the service shut down while this attempt ran
+            qlog.close()
+            return
+        app.state.qalog, app.state.qalog_error = qlog, None
         log.warning("question log available again: questions are recorded from now on")
         return
 
@@ -88,7 +91,8 @@ def record(request: Request, question: str, answer: Answer, channel: str) -> Non
 def get_log(request: Request) -> QuestionLog:
     qlog = getattr(request.app.state, "qalog", None)
     if qlog is None:
-        why = "未开启问答记录（QA_LOG_QUESTIONS=false）" if request.app.state.qalog_error is None else "问答记录数据库不可用"
+        failed = getattr(request.app.state, "qalog_error", None)
+        why = "问答记录数据库不可用" if failed else "未开启问答记录（QA_LOG_QUESTIONS=false）"
         raise QAError("log_unavailable", f"{why}，暂时无法提交评价或查看记录", "the question log is off or unavailable", status=503)
     return qlog
 
