@@ -229,3 +229,22 @@ def test_retention_is_enforced_when_the_service_starts(db_url):
         assert [r.request_id for r in rows(restarted)] == ["recent"]
     finally:
         restarted.close()
+
+
+def test_a_batch_the_database_refuses_is_counted_and_the_writer_goes_on(tmp_path, monkeypatch):
+    from qa_service.qalog import writer
+    from qa_service.qalog.writer import BatchWriter
+
+    monkeypatch.setattr(writer, "RETRY_DELAYS", (0.0, 0.0))
+    engine = make_engine(f"sqlite:///{tmp_path / 'qa.sqlite3'}")  # no tables yet: every insert fails
+    w = BatchWriter(engine, schema.questions)
+    row = {"request_id": "r", "asked_at": datetime.now(timezone.utc), "channel": "api", "question": "q", "question_norm": "q",
+           "found": True, "answer": "a"}
+    assert w.put(row) and w.flush()
+    assert (w.written, w.failed) == (0, 1)
+    migrate(engine)  # the database is back
+    assert w.put(row | {"request_id": "r2"}) and w.flush()
+    assert (w.written, w.failed) == (1, 1)
+    w.close()
+    assert not w.put(row)  # closed: refused, not queued for nobody
+    engine.dispose()
