@@ -22,7 +22,7 @@ COPY index/README.md ./index/README.md
 # the same install step as the README's commands (scripts/setup.sh), then the index
 RUN bash scripts/setup.sh \
  && .venv/bin/qa-service index build --quiet \
- && chown -R qa:qa /app/index \
+ && mkdir -p /app/data && chown -R qa:qa /app/index /app/data \
  && rm -f /tmp/jieba.cache
 
 USER qa

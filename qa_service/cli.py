@@ -8,6 +8,7 @@
     qa-service eval retrieval|answers --gold FILE [--json]
     qa-service bench retrieval|serve
     qa-service serve [--host H] [--port P]
+    qa-service log top-unanswered | downvoted [--days 30] [--limit N] [--json | --csv]
 
 Global flags (before the command) override the ``QA_`` environment variables.
 """
@@ -29,10 +30,12 @@ corpus_app = typer.Typer(no_args_is_help=True, help="the policy documents and th
 index_app = typer.Typer(no_args_is_help=True, help="build and inspect the search index")
 eval_app = typer.Typer(no_args_is_help=True, help="quality on gold questions")
 bench_app = typer.Typer(no_args_is_help=True, help="speed and memory figures")
+log_app = typer.Typer(no_args_is_help=True, help="the question log: unanswered questions, answers voted down")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.add_typer(log_app, name="log")
 from .docs_cli import docs_app  # noqa: E402  (after app: its commands use this module's state)
 
 app.add_typer(docs_app, name="docs")
@@ -365,6 +368,7 @@ def bench_serve_cmd(
     questions: Optional[Path] = typer.Option(None),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=32, help="worker processes of the server started here (API only)"),
     warmup: bool = typer.Option(True, "--warmup/--no-warmup", help="ask each distinct question once before timing"),
+    log_questions: bool = typer.Option(True, "--log/--no-log", help="the server started here logs its questions (then counts the rows)"),
 ) -> None:
     """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS.
 
@@ -375,7 +379,7 @@ def bench_serve_cmd(
         fail("endpoint must be ask or search")
     try:
         qs = load_questions(questions)
-        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup)
+        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup, log_questions)
     except (OSError, ValueError, RuntimeError) as e:
         fail(str(e))
     print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -418,6 +422,55 @@ def serve(
         from .serve.api import create_app
 
         uvicorn.run(create_app(s, with_ui=s.serve_ui), host=s.host, port=s.port, log_level="info")
+
+
+# -- the question log ----------------------------------------------------------------
+def _log_report(kind: str, days: int, limit: int, as_json: bool, as_csv: bool) -> None:
+    """One report of the admin view, from the database the settings name (QA_DATABASE_URL / QA_DATA_DIR)."""
+    from .qalog import reports
+    from .qalog.store import make_engine
+    from .qalog.migrate import migrate
+
+    try:
+        engine = make_engine(state.settings.database())
+        migrate(engine)  # a log that was never written to is an empty one, not an error
+        rows = reports.top_unanswered(engine, days, limit) if kind == "unanswered" else reports.downvoted(engine, days, limit)
+        engine.dispose()
+    except Exception as e:  # the driver's own exceptions: an unreachable server, a wrong password
+        fail(f"无法读取问答记录 / cannot read the question log: {str(e)[:300]}")
+    columns = reports.UNANSWERED_COLUMNS if kind == "unanswered" else reports.DOWNVOTED_COLUMNS
+    if as_csv:
+        sys.stdout.write(reports.to_csv(rows, columns).lstrip("\ufeff"))  # the BOM is for Excel, not for pipes
+    elif as_json:
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False))
+    else:
+        t = Table(*columns, title=f"{'未能回答的问题' if kind == 'unanswered' else '被点踩的回答'}（近{days}天，{len(rows)}条）")
+        for r in rows:
+            t.add_row(*("" if r[c] is None else str(r[c])[:80] for c in columns))
+        out.print(t)
+
+
+@log_app.command("top-unanswered")
+def log_top_unanswered(
+    days: int = typer.Option(30, min=1, max=3650, help="look back this many days"),
+    limit: int = typer.Option(50, min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    as_csv: bool = typer.Option(False, "--csv"),
+) -> None:
+    """The most frequent questions the documents did not answer (normalized), most asked first."""
+    _log_report("unanswered", days, limit, as_json, as_csv)
+
+
+@log_app.command("downvoted")
+def log_downvoted(
+    days: int = typer.Option(30, min=1, max=3650, help="look back this many days"),
+    limit: int = typer.Option(100, min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    as_csv: bool = typer.Option(False, "--csv"),
+) -> None:
+    """Answers voted 👎, newest first: question, answer, first citation, comment."""
+    _log_report("downvoted", days, limit, as_json, as_csv)
 
 
 # -- evaluation --------------------------------------------------------------------

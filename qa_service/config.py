@@ -72,11 +72,23 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(500, ge=1)
     hotline: str = "12345"
 
+    # question log and feedback (qa_service/qalog)
+    data_dir: Path = Field(ROOT / "data", description="the service's own data: the SQLite question log")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the question log, e.g. postgresql+psycopg://user@host/db; empty = SQLite in data_dir"
+    )
+    log_questions: bool = Field(True, description="record every question answered (API, page, stream, OpenAI) for the admin view")
+    log_retention_days: int = Field(180, ge=1, le=3650, description="questions and feedback older than this are deleted")
+
     def api_key_set(self) -> set[str]:
         return {k.strip() for k in self.api_keys.split(",") if k.strip()}
 
     def admin_key_set(self) -> set[str]:
         return {k.strip() for k in self.admin_keys.split(",") if k.strip()}
+
+    def database(self) -> str:
+        """The log's URL: QA_DATABASE_URL, else a SQLite file in data_dir."""
+        return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'qa.sqlite3'}"
 
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]

@@ -86,7 +86,9 @@ def assert_documented(method: str, path: str, r: httpx.Response) -> None:
     assert str(r.status_code) in responses, f"{method} {path} answered {r.status_code}, documented: {sorted(responses)}"
     # a copy without the request body: schemathesis reads it, and a streamed one cannot be read twice
     sent = httpx.Request(r.request.method, r.request.url, headers=r.request.headers)
-    replay = httpx.Response(r.status_code, headers=r.headers, content=r.content, request=sent)
+    # r.content is already decoded: a gzip Content-Encoding kept on the copy would be decoded twice
+    headers = [(k, v) for k, v in r.headers.items() if k.lower() not in ("content-encoding", "content-length")]
+    replay = httpx.Response(r.status_code, headers=headers, content=r.content, request=sent)
     replay.elapsed = r.elapsed
     SCHEMA[path][method.upper()].validate_response(replay)
 
@@ -618,6 +620,9 @@ def test_bench_serve_reports_throughput_latency_errors_and_server_memory():
     assert out["server_peak_rss_mb"] > 100  # the server's memory, not the client's
     summary = r.stderr.strip().splitlines()[-1]
     assert all(k in summary for k in ("req/s", "p50", "p95", "p99", "errors", "peak RSS")), summary
+    # the server logged every question it answered (warm-up included), written by its shutdown at the latest
+    assert out["log"] == {"rows": out["answered"], "answered": out["answered"], "lost": 0} and out["answered"] > out["requests"]
+    assert "(0 lost)" in summary
 
 
 def test_bench_serve_with_two_api_workers_loses_no_request_while_they_start():
@@ -630,6 +635,7 @@ def test_bench_serve_with_two_api_workers_loses_no_request_while_they_start():
     assert out["workers"] == 2 and out["warmed_up"] is False
     assert out["errors"] == {} and out["requests"] > 0
     assert out["server_peak_rss_mb"] > 400  # two workers, each with the model and the index
+    assert out["log"]["lost"] == 0 and out["log"]["rows"] > 0  # two processes writing one SQLite file
     assert "2 worker(s)" in r.stderr.strip().splitlines()[-1]
 
 

@@ -20,6 +20,7 @@ import anyio
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,6 +32,8 @@ from ..models import Level, SearchFilters
 from ..retrieve.retriever import mark
 from ..service import QAService
 from .admin import ADMIN_PREFIX, router as admin_router
+from .feedback import close_log, open_log, record
+from .feedback import router as feedback_router
 from .guard import BodyLimit, RequestTooLarge, RateLimiter
 from .schemas import (
     AskRequest,
@@ -53,7 +56,7 @@ ERRORS = {400: _ERR, 401: _ERR, 404: _ERR, 405: _ERR, 503: _ERR,
           429: _ERR | {"headers": {"Retry-After": {"required": True, "description": "seconds to wait", "schema": {"type": "integer"}}}}}
 # operations that take a JSON body can also refuse its size or its type
 BODY_ERRORS = ERRORS | {413: _ERR, 415: _ERR}
-JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions")
+JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions", "/api/v1/feedback")
 # one server-sent event (OpenAPI describes a text/event-stream by the schema of its events)
 SSE_EVENT = {"type": "object", "required": ["event", "data"], "properties": {
     "event": {"enum": ["meta", "delta", "reset", "answer", "error", "done"]},
@@ -115,7 +118,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         else:
             # alone: load in the background so that /healthz answers at once while the index builds
             threading.Thread(target=load, name="qa-load", daemon=True).start()
+        await anyio.to_thread.run_sync(open_log, app, settings)
         yield
+        await anyio.to_thread.run_sync(close_log, app)  # writes the queued rows
 
     app = FastAPI(
         title="营商政策问答 API",
@@ -129,9 +134,11 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(admin_router)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
-    # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES, exempt=(ADMIN_PREFIX,))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_mb * 1024 * 1024 + 65536, prefixes=(ADMIN_PREFIX,))  # file + form fields
+    # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id;
+    # the document uploads of the admin API get their own, larger limit
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, prefixes=API_PREFIXES, exempt=(ADMIN_PREFIX + "/documents",))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_mb * 1024 * 1024 + 65536, prefixes=(ADMIN_PREFIX + "/documents",))
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # the page's ~1 MB of scripts; never event streams (Starlette skips them)
     limiter = RateLimiter(settings.rate_limit)
     keys = settings.api_key_set()
 
@@ -181,7 +188,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         if not request.url.path.startswith(API_PREFIXES) or request.method == "OPTIONS":
             return None
         key = None
-        if keys and not request.url.path.startswith(ADMIN_PREFIX):  # the admin API checks its own keys
+        if keys and not request.url.path.startswith(ADMIN_PREFIX):  # admin routes check QA_ADMIN_KEYS themselves
             auth = request.headers.get("authorization", "")
             key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key")
             if key not in keys:
@@ -270,6 +277,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     def ask(body: AskRequest, request: Request) -> AskResponse:
         """A plain-language answer with [n] citation markers, the cited clauses, and any conflicting figures."""
         a = qa().ask(body.question, body.user_history(), body.filters, body.top_k, body.mode)
+        record(request, body.question, a, "api")
         return AskResponse(**a.model_dump(), request_id=request.state.request_id)
 
     @app.post("/api/v1/ask/stream", tags=["ask"], response_class=StreamingResponse,
@@ -286,6 +294,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             try:
                 for kind, payload in _chain(first, events):
                     if kind == "answer":
+                        record(request, body.question, payload, "stream")
                         yield sse("answer", AskResponse(**payload.model_dump(), request_id=rid).model_dump(mode="json"))
                     else:
                         yield sse(kind, {"text": payload} if kind == "delta" else {"reason": payload})
@@ -355,6 +364,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         if not users:
             raise QAError("question_empty", "消息中没有用户提问", "no user message", field="messages")
         a = qa().ask(users[-1], users[:-1])
+        record(request, users[-1], a, "openai")
         content = a.answer + _sources_text(a)
         cid = f"chatcmpl-{request.state.request_id}"
         created = int(time.time())
@@ -390,6 +400,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         return app.openapi_schema
 
     app.openapi = openapi
+    app.include_router(feedback_router)
 
     if with_ui:
         from .ui import mount_ui

@@ -1,7 +1,5 @@
-"""What the routers ask FastAPI for: the service and the settings, from ``app.state``.
-
-Minimal here; the serve-layer restructure (routers) provides the same four names.
-"""
+"""What a router needs from the app, as FastAPI dependencies (read from ``app.state``,
+which :func:`~qa_service.serve.api.create_app` fills)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,20 +7,22 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ..config import Settings
-from ..errors import QAError
 from ..service import QAService
+
+
+def get_service(request: Request) -> QAService:
+    """The loaded service; NotReady (a 503 in the API's format) while the index loads."""
+    qa = request.app.state.qa_state.get("qa")
+    if qa is None:
+        from .api import NotReady  # api imports the routers: a module-level import would be circular
+
+        raise NotReady()
+    return qa
 
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_service(request: Request) -> QAService:
-    qa = request.app.state.qa_state.get("qa")
-    if qa is None:
-        raise QAError("starting", "服务正在启动（首次启动需建立索引），请稍后再试", "the service is starting (building the index)", status=503)
-    return qa
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 ServiceDep = Annotated[QAService, Depends(get_service)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
