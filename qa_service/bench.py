@@ -101,9 +101,33 @@ def bench_retrieval(settings: Settings, questions: list[str], cold: bool = True,
         out["query_ms"] = percentiles(novel)
         if settings.query_cache:
             out["repeated_query_ms"] = percentiles(timed_round())  # asked before: its vector is cached
+        out["understanding_ms"] = percentiles(understanding_times(r, questions))
+    out["lexicon_load_s"] = lexicon_load_seconds()
     out["peak_rss_mb"] = peak_rss_mb()
     out["model"] = m["model"]
     return out
+
+
+def understanding_times(r, questions: list[str]) -> list[float]:
+    """What reading a question costs before the model and the index: normalisation, lexicon,
+    typo mending and the topic words of the not-found decision (ms per question)."""
+    lat = []
+    for q in questions:
+        t = time.perf_counter()
+        r.topic(r.understand(q))
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat
+
+
+def lexicon_load_seconds() -> float:
+    """Loading every lexicon file in a fresh interpreter (what a start-up pays for it)."""
+    import subprocess
+    import sys
+
+    code = ("import time; t=time.perf_counter(); from qa_service import lexicon as x; x.synonyms(); x.places(); "
+            "x.cilin_map(); x.intents(); x.measures(); x.question_words(); x.domain_terms(); print(time.perf_counter()-t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return round(float(out.strip().splitlines()[-1]), 3)
 
 
 # -- serving ---------------------------------------------------------------------------

@@ -150,3 +150,31 @@ def test_a_clause_without_the_amount_says_so(qa):
     a = qa.ask("企业上市奖励多少钱")
     assert a.found and "没有写明具体金额" in a.answer
     assert not any(re.search(r"\d+(?:\.\d+)?万?元", c.quote) for c in a.citations), a.answer
+
+
+# -- the 指标对照 table over HTTP, on a live server -------------------------------------------------
+def test_figures_api_compares_places_for_one_measure(live_server):
+    import httpx
+
+    r = httpx.get(live_server.url + "/api/v1/figures", params={"measure": "企业开办"}, timeout=60)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "企业开办" in body["measures"] and body["conflicts"] >= 1
+    rows = body["rows"]
+    assert {row["measure_key"] for row in rows} == {"企业开办"}
+    assert {"西安市", "西咸新区"} <= {row["region"] for row in rows}
+    for row in rows:
+        assert row["citation"].startswith("《") and row["doc_title"]
+        assert re.match(r"[\d.]+", row["text"]).group(0) in row["sentence"]  # the figure as printed
+    ended = [row for row in rows if row["region"] == "西咸新区"]
+    assert ended and all("已到期" in (row["validity"] or "") for row in ended)
+
+    only_xixian = httpx.get(live_server.url + "/api/v1/figures", params={"measure": "企业开办", "region": "西咸"}, timeout=60).json()
+    assert only_xixian["rows"] and {row["region"] for row in only_xixian["rows"]} == {"西咸新区"}
+
+
+def test_figures_api_refuses_bad_parameters_in_our_format(live_server):
+    import httpx
+
+    r = httpx.get(live_server.url + "/api/v1/figures", params={"measure": "企" * 41}, timeout=60)
+    assert r.status_code == 400 and r.json()["code"] and r.json()["message"]

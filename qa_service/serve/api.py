@@ -34,6 +34,7 @@ from ..service import QAService
 from .admin import ADMIN_PREFIX, router as admin_router
 from .feedback import close_log, open_log, record
 from .feedback import router as feedback_router
+from .figures import router as figures_router
 from .guard import BodyLimit, RequestTooLarge, RateLimiter
 from .schemas import (
     AskRequest,
@@ -401,6 +402,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
     app.openapi = openapi
     app.include_router(feedback_router)
+    app.include_router(figures_router)
 
     if with_ui:
         from .ui import mount_ui
