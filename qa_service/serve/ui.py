@@ -23,6 +23,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 
 from ..errors import QAError
+from ..lexicon import measures
 from ..models import Answer, Citation, Conflict, Document, Item, Level, Scope, SearchFilters
 from ..retrieve.retriever import mark
 from .api import search_hit
@@ -89,6 +90,9 @@ CSS = """
 .qa-source summary { cursor: pointer; line-height: 1.5; }
 .qa-clause { margin: .4em 0 .2em; line-height: 1.7; white-space: pre-wrap; }
 .qa-meta { color: var(--body-text-color-subdued); font-size: .9em; }
+.qa-figures { overflow-x: auto; }  /* the table scrolls sideways on a phone, the page does not */
+.qa-figures table { border-collapse: collapse; font-size: .9em; }
+.qa-figures th, .qa-figures td { border: 1px solid var(--border-color-primary); padding: 4px 6px; white-space: nowrap; }
 .qa-badge { display: inline-block; margin-left: .4em; padding: 0 .45em; border-radius: 4px; font-size: .85em;
             background: #fde68a; color: #713f12; }
 .qa-badge.qa-case { background: #dbeafe; color: #1e3a8a; }
@@ -530,6 +534,19 @@ class WebPage:
         picker = gr.Radio(choices=[(str(n), n) for n in range(1, len(hits) + 1)], value=1 if hits else None)
         return status, results_html(hits), picker, (replies[0] if replies else ""), replies
 
+    def compare(self, measure: str | None, region: str | None) -> str:
+        """指标对照: the measure's figures in every document, sub-cases apart, each with its source."""
+        qa = self.qa_getter()
+        if qa is None:
+            return self.not_ready_text()
+        if not measure:
+            return ""
+        from ..figures.compare import comparison
+        from .figures import region_prefix
+
+        place = None if region in (None, "", ALL_REGIONS) else region_prefix(region)
+        return figures_html(comparison(qa.index.figures, measure=measure, region=place))
+
     @staticmethod
     def pick_reply(n: int | None, replies: list[str]) -> str:
         if not n or not replies or not 1 <= int(n) <= len(replies):
@@ -600,6 +617,27 @@ def chat_tab(page: WebPage, hotline: str, votes: bool, saved_chat: gr.BrowserSta
     return chat_region, chatbot
 
 
+def figures_html(rows) -> str:
+    """The 指标对照 table: one row per figure; documents that disagree on one measure and sub-case
+    are side by side, ended plans marked.
+
+    >>> figures_html([])
+    '<p class="qa-meta">没有找到这个指标的数字。</p>'
+    """
+    from ..figures.table import validity_note
+
+    if not rows:
+        return '<p class="qa-meta">没有找到这个指标的数字。</p>'
+    head = "".join(f"<th>{h}</th>" for h in ("指标", "情形", "数字", "地区", "文件（日期）", "状态", "出处"))
+    body = []
+    for r in rows:
+        status = "；".join(x for x in (validity_note(r) or "现行", None if r.scope.value == "本地政策" else r.scope.value) if x)
+        body.append("<tr>" + "".join(f"<td>{esc(x)}</td>" for x in (
+            r.measure_key or r.measure, r.subcase or "一般情形", r.text + (f"（{r.qualifier}）" if r.qualifier else ""),
+            r.region or "", f"《{r.doc_title}》{(r.date or '')[:10]}", status, r.citation)) + "</tr>")
+    return f'<div class="qa-figures"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
 def library_tab(page: WebPage):
     """文件库: a table on wide screens, cards on a phone; → (count, table, cards, document picker)."""
     doc_count = gr.Markdown(elem_id="doc-count")
@@ -650,6 +688,10 @@ def build_blocks(page: WebPage) -> gr.Blocks:
                         copy_btn = gr.Button("复制答复口径", variant="primary", elem_id="copy-reply")
                         copy_note = gr.Markdown(elem_id="copy-note")
                 replies = gr.State([])
+                with gr.Accordion("指标对照：同一指标在各地、各文件中的数字", open=False, elem_id="figures-panel"):
+                    f_measure = gr.Dropdown(choices=[m.key for m in measures().measures], value=None, label="指标",
+                                            elem_id="figures-measure")
+                    f_table = gr.HTML(elem_id="figures-table")
 
             with gr.Tab("文件库", id="library"):
                 doc_count, doc_table, doc_cards, lib_doc = library_tab(page)
@@ -670,6 +712,8 @@ def build_blocks(page: WebPage) -> gr.Blocks:
         s_doc.change(**search_io)
         picker.input(page.pick_reply, inputs=[picker, replies], outputs=reply, show_progress="hidden")
         copy_btn.click(page.copied, inputs=reply, outputs=copy_note, js=COPY_JS, show_progress="hidden")
+        f_measure.change(page.compare, inputs=[f_measure, s_region], outputs=f_table, show_progress="hidden")
+        s_region.change(page.compare, inputs=[f_measure, s_region], outputs=f_table, show_progress="hidden")
     return demo
 
 
