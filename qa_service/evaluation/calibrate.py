@@ -35,9 +35,12 @@ def pseudo_questions(retriever: Retriever, n: int, seed: int = 20261202) -> list
 
 def feature_rows(retriever: Retriever, questions: list[GoldQuestion]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(features, is_out_of_scope, forced_refusal) — forced marks questions the hard rules refuse."""
+    from ..compose.followup import resolve
+
     X, y, forced = [], [], []
     for q in questions:
-        res = retriever.search(q.question, top_k=5)
+        # a follow-up is judged as the service asks it: resolved against its earlier turns
+        res = retriever.search(resolve(q.question, q.history, has_topic=retriever.names_topic), top_k=5)
         f = asdict(retriever.features(res.plan, retriever.dense_scores(res.plan), res.hits)) if res.hits else None
         X.append([float(f[k]) for k in FEATURES] if f else [0.0] * len(FEATURES))
         y.append(q.type == "out_of_scope")

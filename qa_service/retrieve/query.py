@@ -35,6 +35,10 @@ UTILITIES: tuple[str, ...] = tuple(a for m in lexicon.measures().measures for a 
 STOP_TERMS: frozenset = lexicon.question_words()
 
 
+DENSE_CHARS = 96  # people's questions are shorter; a 500-character one is embedded as its first 64 and last 32
+MAX_DENSE_TERMS = 12  # more added terms than any real question gets (报装多久: 3 utilities + 5 time words)
+
+
 @dataclass
 class QueryPlan:
     original: str
@@ -48,8 +52,13 @@ class QueryPlan:
 
     @property
     def dense_text(self) -> str:
-        extra = [e for e in self.expansions if e not in self.normalized]
-        return self.normalized + (" " + " ".join(extra) if extra else "")
+        """What the embedding model reads: the question (its start and end when it is long: the
+        model's cost grows faster than the text, ~1 ms a character) and the policy terms added."""
+        q = self.normalized
+        if len(q) > DENSE_CHARS:
+            q = q[: DENSE_CHARS * 2 // 3] + " " + q[-(DENSE_CHARS // 3):]
+        extra = [e for e in self.expansions if e not in self.normalized][:MAX_DENSE_TERMS]
+        return q + (" " + " ".join(extra) if extra else "")
 
     @property
     def keyword_text(self) -> str:
