@@ -4,6 +4,7 @@ conflict questions, latency, and the time composing adds to retrieval.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -27,6 +28,7 @@ class AnswerRow:
     latency_ms: float
     compose_ms: float
     missing_facts: list[str]
+    figure: bool = False  # its answer is a figure (3个工作日, 68小时, 1%): what the figure table answers
 
 
 def score_answer(qa: QAService, q: GoldQuestion) -> AnswerRow:
@@ -36,7 +38,7 @@ def score_answer(qa: QAService, q: GoldQuestion) -> AnswerRow:
     # composing alone, on the same retrieval result
     res = qa.retriever.search(q.question, top_k=ANSWER_POOL)
     t = time.perf_counter()
-    compose(q.question, res)
+    compose(q.question, res, figures=qa.index.figures)
     compose_ms = (time.perf_counter() - t) * 1000
     text = squeeze(a.answer)
     found_facts = [f for f in q.answer_facts if squeeze(f) in text]
@@ -52,7 +54,11 @@ def score_answer(qa: QAService, q: GoldQuestion) -> AnswerRow:
             relevant += 1
     return AnswerRow(q.id, q.type, a.found, len(q.answer_facts), len(found_facts), len(a.citations), relevant,
                      len(q.gold), len(cited_gold), round(ms, 2), round(compose_ms, 3),
-                     [f for f in q.answer_facts if f not in found_facts])
+                     [f for f in q.answer_facts if f not in found_facts],
+                     figure=any(FIGURE_FACT.search(f) for f in q.answer_facts))
+
+
+FIGURE_FACT = re.compile(r"\d+(?:\.\d+)?(?:[—\-~至]\d+(?:\.\d+)?)?\s*(?:个)?(?:工作日|自然日|小时|分钟|天|日|个月|年|%|％|万?元)")
 
 
 def _metrics(rows: list[AnswerRow]) -> dict:
@@ -83,6 +89,7 @@ def summarize(rows: list[AnswerRow]) -> dict:
     return {
         "overall": _metrics(rows),
         "by_type": {t: _metrics(rs) for t, rs in sorted(by_type.items())},
+        "figure_questions": _metrics([r for r in rows if r.figure]),
         "latency_ms": {"p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "p99": pct(lat, 0.99)},
         "compose_ms": {"p50": pct(comp, 0.5), "p95": pct(comp, 0.95), "max": comp[-1] if comp else 0.0},
     }
