@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import gradio as gr
 from starlette.requests import Request
 
 from ..errors import QAError
 from ..models import Answer, Citation, Conflict, Document, Item, Level, Scope, SearchFilters
-from ..retrieve.retriever import mark
-from .api import search_hit
+from .present import esc, message_text, search_hit
 from .schemas import SearchHit
+
+if TYPE_CHECKING:
+    from .deps import ServiceHolder
 
 log = logging.getLogger("qa_service.ui")
 
@@ -34,6 +36,7 @@ ALL_DOCS = "全部文件"
 SEARCH_TOP_K = 10
 POLL_SECONDS = 2.0  # how often a page opened during start-up checks whether the service is ready
 CONCURRENCY = 8  # searches take ~30 ms; answers are slower only in LLM mode
+QUEUE_MAX_SIZE = 64  # jobs waiting for a worker; ~4000 unread jobs once took 1 GB
 
 EXAMPLES = [
     "企业开办要几天",
@@ -109,10 +112,6 @@ CSS = """
 CJK_FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
              "system-ui", "sans-serif"]
 MONO_FONTS = ["ui-monospace", "Consolas", "monospace"]
-
-
-def esc(s: object) -> str:
-    return html.escape("" if s is None else str(s))
 
 
 def _clause_html(text: str) -> str:
@@ -201,19 +200,9 @@ def citation_html(c: Citation) -> str:
     return f'<details class="qa-source"><summary>{summary}</summary><div class="qa-clause">{text}</div>{note}</details>'
 
 
-def _message_text(message: dict) -> str:
-    """The plain text of a chat message; Gradio 6 hands content back as a list of parts."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type", "text") == "text")
-    return ""
-
-
 def user_questions(history: list[dict]) -> list[str]:
     # user messages are shown escaped (they are Markdown in the chat), so unescape them back
-    return [html.unescape(_message_text(m)) for m in history if m.get("role") == "user"]
+    return [html.unescape(message_text(m.get("content"))) for m in history if m.get("role") == "user"]
 
 
 # -- 坐席检索: result cards -----------------------------------------------------------------
@@ -486,6 +475,17 @@ def build_blocks(page: WebPage) -> gr.Blocks:
     return demo
 
 
+def _flat_routes(routes):
+    """The routes themselves: FastAPI keeps an included router as one entry (its routers are
+    included without a prefix, so their routes' own paths are the served ones)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
+
+
 def keep_api_errors(app) -> None:
     """Mounted at "/", Gradio receives every request that no API route fully matches,
     including /api/v1/typo and GET /api/v1/ask; keep answering those with the API's
@@ -495,7 +495,7 @@ def keep_api_errors(app) -> None:
 
     async def unmatched(request: Request):
         allowed: set[str] = set()
-        for route in app.router.routes:
+        for route in _flat_routes(app.router.routes):
             if isinstance(route, Mount) or getattr(route, "endpoint", None) is unmatched:
                 continue
             if route.matches(request.scope)[0] is Match.PARTIAL:  # the path exists, the method does not
@@ -509,13 +509,15 @@ def keep_api_errors(app) -> None:
         app.add_api_route(prefix + "/{rest:path}", unmatched, methods=methods, include_in_schema=False)
 
 
-def mount_ui(app, qa_getter, settings) -> None:
+def mount_ui(app, holder: "ServiceHolder") -> None:
     """Build the page and mount it at "/"; call after every API route is defined, since
     the mount catches all paths that come after it."""
-    state = getattr(app.state, "qa_state", None)  # set by create_app: tells "starting" from "failed"
-    load_error = (lambda: state.get("error")) if isinstance(state, dict) else (lambda: None)
-    page = WebPage(qa_getter, settings, load_error)
+    # what the page may say of a failed start: the public reason, never the log's paths
+    page = WebPage(lambda: holder.service, holder.settings, lambda: (holder.public_error or (None, None))[0])
     keep_api_errors(app)
     theme = gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=CJK_FONTS, font_mono=MONO_FONTS)
-    gr.mount_gradio_app(app, build_blocks(page), path="/", footer_links=[], ssr_mode=False, theme=theme, css=CSS,
+    blocks = build_blocks(page)
+    # a bounded queue: unread jobs beyond it are refused instead of piling up in memory
+    blocks.queue(max_size=QUEUE_MAX_SIZE)
+    gr.mount_gradio_app(app, blocks, path="/", footer_links=[], ssr_mode=False, theme=theme, css=CSS,
                         show_error=False)

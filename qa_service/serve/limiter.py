@@ -1,0 +1,56 @@
+"""Rate limits with the ``limits`` library: a moving window per end user, kept in a
+storage that every worker of the service can share.
+
+Three budgets (``QA_RATE_LIMIT``, ``QA_PAGE_RATE_LIMIT``, ``QA_AUTH_FAIL_LIMIT``):
+
+* ``api``: each end user of the API (see ``guard.end_user``);
+* ``page``: each client address on the public web page and its docs;
+* ``auth_fail``: wrong or missing keys, per client address, so keys cannot be guessed freely.
+
+``QA_RATE_LIMIT_STORAGE`` picks where the counts live: ``memory://`` (this process;
+several workers then each count on their own), ``redis://host:6379`` (all workers and all
+hosts share one budget), or any other ``limits`` storage (``memcached://``…).
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+
+log = logging.getLogger("qa_service.api")
+
+
+def parse_limits(spec: str) -> list[RateLimitItem]:
+    """'60/minute' (or '10/second;100/hour') -> limits' items; '' or '0' -> no limit.
+
+    >>> [str(x) for x in parse_limits("60/minute")], parse_limits("")
+    (['60 per 1 minute'], [])
+    """
+    spec = (spec or "").strip()
+    if spec in ("", "0"):
+        return []
+    return parse_many(spec)
+
+
+class RateLimits:
+    def __init__(self, storage_uri: str, **budgets: str):
+        self.budgets = {name: parse_limits(spec) for name, spec in budgets.items()}
+        uri = storage_uri if storage_uri.startswith("async+") else "async+" + storage_uri
+        self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
+        self._warned = 0.0
+
+    async def wait(self, budget: str, who: str) -> float:
+        """0 if ``who`` may go on, else the seconds until the oldest counted request leaves the window."""
+        try:
+            for item in self.budgets.get(budget, ()):
+                if not await self.limiter.hit(item, budget, who):
+                    stats = await self.limiter.get_window_stats(item, budget, who)
+                    return max(stats.reset_time - time.time(), 0.001)
+        except Exception as e:  # a shared storage that is down must not take the service down with it
+            if time.monotonic() - self._warned > 60:
+                self._warned = time.monotonic()
+                log.error("rate-limit storage unavailable, not limiting: %s", e)
+        return 0.0
