@@ -521,3 +521,20 @@ def mount_ui(app, holder: "ServiceHolder") -> None:
     blocks.queue(max_size=QUEUE_MAX_SIZE)
     gr.mount_gradio_app(app, blocks, path="/", footer_links=[], ssr_mode=False, theme=theme, css=CSS,
                         show_error=False)
+    _unknown_page_calls_are_404(app)
+
+
+def _unknown_page_calls_are_404(app) -> None:
+    """Gradio raises (a 500) for /gradio_api/call/<a name it does not have>: a wrong address
+    from a client, so our 404."""
+    from gradio.route_utils import FnIndexInferError
+    from starlette.routing import Mount
+
+    from .errors import http_error
+
+    async def unknown(request: Request, e: Exception):
+        return http_error(request, 404)
+
+    for route in app.router.routes:
+        if isinstance(route, Mount) and route.path == "":
+            route.app.add_exception_handler(FnIndexInferError, unknown)

@@ -1,0 +1,161 @@
+"""One guarded door for every route, on live servers over the real index: the web page's
+own routes (Gradio), the docs and the schema behind the same keys, limits and body limit
+as the API, with errors in our JSON; rate limits per end user; proxies believed only when
+configured; bounded connections."""
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from qa_service.serve.api import create_app
+
+from .conftest import LiveServer
+from .test_api import assert_error
+
+Q = "企业开办要几天"
+PAGE_CALL = "/gradio_api/call/search"  # the page's search, as a script would call it
+PAGE_ROUTES = [("GET", "/config"), ("GET", "/docs"), ("GET", "/openapi.json"), ("POST", PAGE_CALL)]
+
+
+def serve(settings, qa, with_ui=False, **update):
+    return LiveServer(create_app(settings.model_copy(update=update), service=qa, with_ui=with_ui))
+
+
+def page_call(c: httpx.Client, **kw) -> httpx.Response:
+    return c.post(PAGE_CALL, json={"data": ["简易注销", "全部", "全部文件"]}, **kw)
+
+
+# -- 1. the page's routes, the docs and the schema behind the same guard ----------------------
+def test_with_page_access_key_every_page_route_needs_the_key(settings, qa):
+    with serve(settings, qa, with_ui=True, api_keys="k1", page_access="key") as srv, httpx.Client(base_url=srv.url) as c:
+        for method, path in PAGE_ROUTES:
+            assert_error(c.request(method, path, json={"data": []} if method == "POST" else None), 401, "unauthorized")
+        assert c.get("/config", headers={"X-API-Key": "k1"}).status_code == 200
+        assert c.get("/docs", headers={"X-API-Key": "k1"}).status_code == 200
+        assert page_call(c, headers={"X-API-Key": "k1"}).status_code == 200
+        assert c.get("/healthz").status_code == 200  # probes need no key
+
+
+def test_the_public_page_has_its_own_limit_per_client(settings, qa):
+    with serve(settings, qa, with_ui=True, api_keys="k1", page_rate_limit="3/minute", rate_limit="") as srv, \
+            httpx.Client(base_url=srv.url) as c:
+        assert [page_call(c).status_code for _ in range(3)] == [200, 200, 200]  # no key needed on the public page
+        r = page_call(c)
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["retry-after"]) >= 1
+        assert_error(c.get("/docs"), 429, "rate_limited")  # one budget for the page and the docs
+        assert c.get("/api/v1/documents", headers={"X-API-Key": "k1"}).status_code == 200  # the API's is its own
+
+
+def test_the_page_routes_have_the_body_limit(settings, qa):
+    with serve(settings, qa, with_ui=True) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        big = json.dumps({"data": ["x" * 2_000_000, "全部", "全部文件"]})
+        assert_error(c.post(PAGE_CALL, content=big, headers={"content-type": "application/json"}), 413, "request_too_large")
+
+        def chunked():
+            yield b'{"data": ["'
+            for _ in range(40):
+                yield b"x" * 64 * 1024
+            yield b'"]}'
+
+        assert_error(c.post(PAGE_CALL, content=chunked(), headers={"content-type": "application/json"}), 413, "request_too_large")
+
+
+def test_the_page_routes_answer_errors_in_our_format(settings, qa):
+    with serve(settings, qa, with_ui=True) as srv, httpx.Client(base_url=srv.url) as c:
+        assert_error(c.post(PAGE_CALL, json={"wrong": 1}), 400, "invalid_request")  # Gradio's English 422
+        assert_error(c.post("/gradio_api/call/no-such-endpoint", json={"data": []}), 404, "not_found")
+        assert_error(c.get("/gradio_api/no/such/route"), 404, "not_found")
+
+
+# -- 2. rate limits per end user ----------------------------------------------------------------
+def test_each_user_of_a_key_has_their_own_budget(settings, qa):
+    with serve(settings, qa, api_keys="mini", rate_limit="2/minute") as srv, httpx.Client(base_url=srv.url) as c:
+        def ask(client_id):
+            return c.get("/api/v1/documents", headers={"X-API-Key": "mini", "X-Client-ID": client_id})
+
+        assert [ask("user-a").status_code for _ in range(2)] == [200, 200]
+        assert_error(ask("user-a"), 429, "rate_limited")
+        assert ask("user-b").status_code == 200  # another user of the same mini-program
+
+
+def test_wrong_keys_are_limited_per_address(settings, qa):
+    with serve(settings, qa, api_keys="k1", auth_fail_limit="3/minute") as srv, httpx.Client(base_url=srv.url) as c:
+        for n in range(3):
+            assert_error(c.get("/api/v1/documents", headers={"X-API-Key": f"guess-{n}"}), 401, "unauthorized")
+        r = c.get("/api/v1/documents", headers={"X-API-Key": "guess-4"})
+        assert_error(r, 429, "rate_limited")
+        assert int(r.headers["retry-after"]) >= 1
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(settings, qa):
+    def statuses(srv):
+        with httpx.Client(base_url=srv.url) as c:
+            return [c.get("/api/v1/documents", headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code for n in range(4)]
+
+    with serve(settings, qa, rate_limit="2/minute") as srv:
+        assert statuses(srv) == [200, 200, 429, 429]  # rotating the header from loopback resets nothing
+    with serve(settings, qa, rate_limit="2/minute", trusted_proxies="127.0.0.1") as srv:
+        assert statuses(srv) == [200, 200, 200, 200]  # behind our proxy each address is its own client
+
+
+def test_a_client_id_without_a_key_does_not_reset_the_limit(settings, qa):
+    with serve(settings, qa, rate_limit="2/minute") as srv, httpx.Client(base_url=srv.url) as c:
+        codes = [c.get("/api/v1/documents", headers={"X-Client-ID": f"u{n}"}).status_code for n in range(3)]
+        assert codes == [200, 200, 429]
+
+
+# -- 3. connections ----------------------------------------------------------------------------
+def _connect(port: int) -> socket.socket:
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return s
+
+
+def test_a_connection_that_sends_nothing_is_closed_after_the_request_timeout(settings, qa):
+    with serve(settings, qa, request_timeout=1) as srv:
+        idle = _connect(srv.port)
+        trickle = _connect(srv.port)
+        trickle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # headers never finished
+        time.sleep(2.0)
+        for s in (idle, trickle):
+            s.settimeout(3)
+            assert s.recv(100) == b"", "the server should have closed the connection"
+            s.close()
+        assert httpx.get(srv.url + "/healthz").status_code == 200
+
+
+def test_connections_past_the_cap_get_a_json_503_and_are_closed(settings, qa):
+    with serve(settings, qa, max_connections=5) as srv:
+        held = [_connect(srv.port) for _ in range(5)]
+        time.sleep(0.2)
+        extra = _connect(srv.port)
+        extra.settimeout(5)
+        data = b""
+        while chunk := extra.recv(4096):
+            data += chunk
+        head, body = data.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 503") and json.loads(body)["code"] == "server_busy"
+        assert "服务繁忙" in json.loads(body)["message"]
+        for s in held:
+            s.close()
+        time.sleep(0.3)
+        assert httpx.get(srv.url + "/healthz").status_code == 200  # room again once they are gone
+
+
+def test_no_server_header_and_a_sanitized_request_id(api_server):
+    with httpx.Client(base_url=api_server.url) as c:
+        r = c.get("/healthz", headers={"X-Request-ID": "abc-123"})
+        assert "server" not in r.headers and r.headers["x-request-id"] == "abc-123"
+        for bad in ("x" * 65, "has space", "a;b", "<script>"):
+            rid = c.post("/api/v1/ask", json={"question": ""}, headers={"X-Request-ID": bad}).headers["x-request-id"]
+            assert rid != bad and len(rid) == 16 and rid.isalnum(), (bad, rid)
+
+
+@pytest.fixture(scope="module")
+def api_server(settings, qa):
+    with serve(settings, qa) as srv:
+        yield srv
