@@ -31,8 +31,7 @@ def public_reason(e: Exception) -> tuple[str, str]:
     file paths, errno texts or FAISS's C++ messages (the log has those)."""
     if isinstance(e, IndexUnavailable):
         zh, en = {"index_missing": ("索引尚未建立", "there is no index"),
-                  "index_corrupt": ("索引文件损坏", "the index files are corrupt"),
-                  "index_tampered": ("索引文件与清单中的校验值不符", "the index files do not match their checksums"),
+                  "index_corrupt": ("索引文件损坏或被修改", "the index files are corrupt or were modified"),
                   "index_busy": ("另一个索引构建正在进行", "another index build is running"),
                   "disk_full": ("磁盘空间不足，索引无法写入", "the disk is full")}.get(
                       e.code, ("索引无法加载", "the index cannot be loaded"))
