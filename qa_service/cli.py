@@ -431,7 +431,7 @@ def _serve_workers(s: Settings) -> None:
     os.environ.update({"QA_HOST": s.host, "QA_PORT": str(s.port), "QA_SERVE_UI": str(s.serve_ui).lower()})
     uvicorn.run("qa_service.serve.app:app_from_env", factory=True, host=s.host, port=s.port, workers=s.workers,
                 log_level="info", http="qa_service.serve.server:GuardedHttp", server_header=False, proxy_headers=False,
-                timeout_keep_alive=s.keep_alive_timeout, h11_max_incomplete_event_size=16 * 1024)
+                timeout_keep_alive=s.keep_alive_timeout)
 
 
 # -- evaluation --------------------------------------------------------------------

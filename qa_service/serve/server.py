@@ -89,8 +89,7 @@ def uvicorn_config(app, settings: Settings, **kw) -> uvicorn.Config:
     protocol = type("GuardedHttpFor%d" % settings.port, (GuardedHttp,),
                     {"max_connections": settings.max_connections, "request_timeout": float(settings.request_timeout)})
     options = dict(host=settings.host, port=settings.port, log_level="info", http=protocol,
-                   server_header=False, proxy_headers=False, timeout_keep_alive=settings.keep_alive_timeout,
-                   h11_max_incomplete_event_size=16 * 1024, backlog=2048)
+                   server_header=False, proxy_headers=False, timeout_keep_alive=settings.keep_alive_timeout, backlog=2048)
     return uvicorn.Config(app, **(options | kw))
 
 
