@@ -40,25 +40,3 @@ if [ "$want_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     echo "!! chromium not found and not root: browser tests will be skipped"
   fi
 fi
-if [ "$want_browser" = 1 ] && [ "${QA_DOCKER_TEST:-0}" = 1 ]; then
-  # the image test (tests/test_docker.py) needs a Docker daemon and the Dockerfile's base image
-  # (debootstrap makes a stand-in for it where Docker Hub is out of reach)
-  need=()
-  docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
-  command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
-  if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing ${need[*]} (apt)"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \
-      || echo "!! could not install ${need[*]}"
-  fi
-  if ! docker info >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null 2>&1; then
-    echo "==> starting a Docker daemon"
-    (dockerd >/tmp/qa-dockerd.log 2>&1 &)
-    for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
-  fi
-  if docker info >/dev/null 2>&1; then
-    bash scripts/docker-offline-base.sh || echo "!! no base image for the Dockerfile; the image test will be skipped"
-  else
-    echo "!! no Docker daemon: the image test will be skipped (see /tmp/qa-dockerd.log)"
-  fi
-fi
