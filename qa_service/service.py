@@ -121,8 +121,9 @@ class QAService:
         use_llm = (mode == "llm" or (mode == "auto" and self._llm is not None)) and self._llm is not None and base.found
         if mode == "llm" and self._llm is None:
             base.fallback_reason = NOT_CONFIGURED
-        if use_llm:
-            final = yield from self._llm.stream(base, result)
+        if use_llm and self._llm is not None:
+            # stream() returns the final Answer (its annotation, Iterator, does not say so)
+            final = (yield from self._llm.stream(base, result)) or base  # type: ignore[func-returns-value]
         else:
             for line in base.answer.splitlines(keepends=True):
                 yield "delta", line

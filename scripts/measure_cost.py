@@ -38,10 +38,10 @@ def main() -> None:
     normal, long_q, history = [], [], []
     for r in range(args.rounds):
         q = NORMAL[r % len(NORMAL)] + rng.choice("，。") + random_text(rng, 2)  # new to the service each round
-        normal.append(cpu_ms(lambda: qa.ask(q)))
+        normal.append(cpu_ms(lambda q=q: qa.ask(q)))
         long_q.append(cpu_ms(lambda: qa.ask(random_text(rng, 500))))
         turns = [random_text(rng, 500) for _ in range(5)]
-        history.append(cpu_ms(lambda: qa.ask("那注销呢？", history=turns)))
+        history.append(cpu_ms(lambda turns=turns: qa.ask("那注销呢？", history=turns)))
     med = {k: round(statistics.median(v), 1) for k, v in (("normal_new_ms", normal), ("random_500_ms", long_q),
                                                            ("followup_5x500_history_ms", history))}
     med["random_500_ratio"] = round(med["random_500_ms"] / med["normal_new_ms"], 1)

@@ -529,19 +529,19 @@ def test_a_build_that_does_not_read_back_is_never_published(served):
 
 def test_a_killed_build_leaves_the_served_index_and_the_next_build_clears_its_leftovers(served):
     d = served.index_dir
-    before, before_builds = current_text(d), builds(d)
+    before = current_text(d)
     with Traffic(served.url) as traffic:
         for _attempt in range(3):  # kill it while it writes its files: the .tmp folder exists for ~1 s
             p = subprocess.Popen(qa_cli("index", "build", "-q"), cwd=ROOT, env=cli_env(d),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                wait_for(lambda: p.poll() is not None or any(n.startswith(".") for n in builds(d)), 300, "the build wrote files")
+                wait_for(lambda p=p: p.poll() is not None or any(n.startswith(".") for n in builds(d)), 300, "the build wrote files")
                 p.send_signal(signal.SIGKILL)
             finally:
                 p.wait(30)
             if p.returncode == -signal.SIGKILL:
                 break
-            before, before_builds = current_text(d), builds(d)  # it finished first; try again
+            before = current_text(d)  # it finished first; try again
         assert p.returncode == -signal.SIGKILL, "could not catch a build while it wrote its files"
         left = [n for n in builds(d) if n.startswith(".")]
         assert left and current_text(d) == before

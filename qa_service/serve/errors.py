@@ -8,6 +8,7 @@ HTML, no stack trace). ``ERRORS`` / ``BODY_ERRORS`` document them in the OpenAPI
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -68,15 +69,17 @@ def not_ready(request: Request) -> SafeJSONResponse:
                  request, headers={"Retry-After": "10"})
 
 
-async def _qa_error(request: Request, e: QAError):
+async def _qa_error(request: Request, e: Exception):
+    assert isinstance(e, QAError)
     return error(e.status, e.code, e.zh, e.en, request, e.field)
 
 
-async def _not_ready(request: Request, e: NotReady):
+async def _not_ready(request: Request, e: Exception):
     return not_ready(request)
 
 
-async def _invalid(request: Request, e: RequestValidationError):
+async def _invalid(request: Request, e: Exception):
+    assert isinstance(e, RequestValidationError)
     errs = e.errors()
     first = errs[0] if errs else {}
     loc = ".".join(str(x) for x in first.get("loc", ()) if x != "body")
@@ -88,7 +91,7 @@ async def _invalid(request: Request, e: RequestValidationError):
     return error(400, "invalid_request", f"请求参数不正确：{loc}（{msg}）", f"invalid request: {loc}: {msg}", request, loc or None)
 
 
-def http_error(request: Request, status: int, headers: dict | None = None) -> SafeJSONResponse:
+def http_error(request: Request, status: int, headers: Mapping[str, str] | None = None) -> SafeJSONResponse:
     """Our body for an HTTP status that Starlette (or Gradio) raised or answered."""
     if status == 404:
         return error(404, "not_found", "接口不存在", "no such endpoint", request)
@@ -105,7 +108,8 @@ def http_error(request: Request, status: int, headers: dict | None = None) -> Sa
     return error(status, "http_error", f"请求错误（HTTP {status}）", f"HTTP {status}", request)
 
 
-async def _http(request: Request, e: StarletteHTTPException):
+async def _http(request: Request, e: Exception):
+    assert isinstance(e, StarletteHTTPException)
     if isinstance(e, RequestTooLarge):
         return too_large(request)
     if e.status_code == 400:  # the body could not be parsed at all (e.g. invalid UTF-8)

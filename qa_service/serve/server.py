@@ -20,6 +20,7 @@ import json
 import logging
 import resource
 import uuid
+from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -88,7 +89,7 @@ def uvicorn_config(app, settings: Settings, **kw) -> uvicorn.Config:
     """The one uvicorn configuration of the service (``serve``, ``bench`` and the tests use it)."""
     protocol = type("GuardedHttpFor%d" % settings.port, (GuardedHttp,),
                     {"max_connections": settings.max_connections, "request_timeout": float(settings.request_timeout)})
-    options = dict(host=settings.host, port=settings.port, log_level="info", http=protocol,
+    options: dict[str, Any] = dict(host=settings.host, port=settings.port, log_level="info", http=protocol,
                    server_header=False, proxy_headers=False, timeout_keep_alive=settings.keep_alive_timeout, backlog=2048)
     return uvicorn.Config(app, **(options | kw))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import gradio as gr
 from starlette.requests import Request
@@ -25,6 +25,7 @@ from .present import esc, message_text, search_hit
 from .schemas import SearchHit
 
 if TYPE_CHECKING:
+    from ..service import QAService
     from .deps import ServiceHolder
 
 log = logging.getLogger("qa_service.ui")
@@ -258,7 +259,7 @@ def region_choices(documents: list[Document]) -> list[str]:
     order: dict[str, tuple] = {}
     for d in documents:
         if d.region and d.region not in order:
-            order[d.region] = (LEVEL_ORDER.get(d.level, 9), d.region)
+            order[d.region] = (LEVEL_ORDER.get(d.level, 9) if d.level else 9, d.region)
     return [ALL_REGIONS] + sorted(order, key=order.__getitem__)
 
 
@@ -281,7 +282,7 @@ class WebPage:
     without a browser. Each handler asks ``qa_getter()`` for the service afresh: it is
     None until the index has loaded."""
 
-    def __init__(self, qa_getter: Callable[[], object], settings=None, load_error: Callable[[], str | None] = lambda: None):
+    def __init__(self, qa_getter: Callable[[], "QAService | None"], settings=None, load_error: Callable[[], str | None] = lambda: None):
         self.qa_getter = qa_getter
         self.settings = settings
         self.load_error = load_error
@@ -455,14 +456,14 @@ def build_blocks(page: WebPage) -> gr.Blocks:
         demo.load(page.init, outputs=init_outputs, show_progress="hidden")
         timer.tick(page.init, outputs=init_outputs, show_progress="hidden")
 
-        chat_io = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
+        chat_io: dict[str, Any] = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
         msg.submit(**chat_io)
         send.click(**chat_io)
         clear.click(lambda: ([], ""), outputs=[chatbot, msg], show_progress="hidden")
 
         # "always_last": while the agent types, only the newest text is searched once the
         # previous search is done, so fast typing never queues stale searches.
-        search_io = dict(fn=page.search, inputs=[query, s_region, s_doc], outputs=[s_status, results, picker, reply, replies],
+        search_io: dict[str, Any] = dict(fn=page.search, inputs=[query, s_region, s_doc], outputs=[s_status, results, picker, reply, replies],
                          show_progress="hidden", trigger_mode="always_last", concurrency_limit=CONCURRENCY)
         query.change(**search_io)
         s_region.change(**search_io)
@@ -527,6 +528,7 @@ def mount_ui(app, holder: "ServiceHolder") -> None:
 def _unknown_page_calls_are_404(app) -> None:
     """Gradio raises (a 500) for /gradio_api/call/<a name it does not have>: a wrong address
     from a client, so our 404."""
+    from fastapi import FastAPI
     from gradio.route_utils import FnIndexInferError
     from starlette.routing import Mount
 
@@ -537,4 +539,4 @@ def _unknown_page_calls_are_404(app) -> None:
 
     for route in app.router.routes:
         if isinstance(route, Mount) and route.path == "":
-            route.app.add_exception_handler(FnIndexInferError, unknown)
+            cast(FastAPI, route.app).add_exception_handler(FnIndexInferError, unknown)
