@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     serve_ui: bool = Field(True, description="mount the web page at / (False: API only)")
     api_keys: str = Field("", description="comma-separated; empty = no key needed")
     rate_limit: str = Field("60/minute", description="per end user of the API (key + X-Client-ID, else client IP); '' disables")
-    page_rate_limit: str = Field("120/minute", description="per client IP on the web page and the API docs (their files excepted)")
+    page_rate_limit: str = Field("300/minute", description="per client IP on the web page and the API docs (their files excepted)")
     auth_fail_limit: str = Field("10/minute", description="requests with a missing or wrong key, per client IP")
     rate_limit_storage: str = Field("memory://", description="where the counts live: memory:// (this process) or redis://host:port (shared)")
     page_access: Literal["public", "key"] = Field("public", description="'public': the page and /docs need no key; 'key': they need it too")

@@ -34,9 +34,12 @@ log = logging.getLogger("qa_service.api")
 API_PREFIXES = ("/api/", "/v1/")
 HEALTH_PATHS = ("/healthz", "/readyz")
 JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions")
-# the page's files: fetched dozens at a time when it opens, they cost nothing, so they do not
-# count against the page's budget (they are still behind the key in QA_PAGE_ACCESS=key mode)
-STATIC_PREFIXES = ("/assets/", "/static/", "/gradio_api/file=", "/favicon.ico", "/theme.css", "/manifest.json")
+# the page's files (dozens when it opens) and the event streams that carry back the results of
+# calls already counted cost nothing more, so they do not count against the page's budget (they
+# are still behind the key in QA_PAGE_ACCESS=key mode); every call of the page (a search as the
+# agent types, a question) does
+STATIC_PREFIXES = ("/assets/", "/static/", "/gradio_api/file=", "/favicon.ico", "/theme.css", "/manifest.json",
+                   "/gradio_api/queue/data", "/gradio_api/heartbeat/")
 CLIENT_ID_HEADER = "x-client-id"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:@-]{1,64}")
