@@ -109,6 +109,20 @@ def test_a_client_id_without_a_key_does_not_reset_the_limit(settings, qa):
         assert codes == [200, 200, 429]
 
 
+def test_long_requests_take_more_of_the_budget(settings, qa):
+    """The work on a question grows with its text: a client sending long questions or long
+    histories gets fewer of them per minute than one asking normal questions (one unit per
+    started kilobyte)."""
+    heavy = json.dumps({"question": Q, "history": ["企" * 1480]}, ensure_ascii=False).encode()
+    assert 4000 < len(heavy) <= 5000  # 5 units
+    with serve(settings, qa, rate_limit="10/minute") as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        sent = [c.post("/api/v1/ask", content=heavy, headers={"content-type": "application/json"}) for _ in range(2)]
+        assert [r.status_code for r in sent] == [200, 200]
+        assert_error(c.post("/api/v1/ask", json={"question": Q}), 429, "rate_limited")
+    with serve(settings, qa, rate_limit="10/minute") as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        assert [c.post("/api/v1/ask", json={"question": Q}).status_code for _ in range(10)] == [200] * 10  # one unit each
+
+
 # -- 3. connections ----------------------------------------------------------------------------
 def _connect(port: int) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)

@@ -41,6 +41,11 @@ JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions")
 STATIC_PREFIXES = ("/assets/", "/static/", "/gradio_api/file=", "/favicon.ico", "/theme.css", "/manifest.json",
                    "/gradio_api/queue/data", "/gradio_api/heartbeat/")
 CLIENT_ID_HEADER = "x-client-id"
+# A request's share of its budget grows with its size: the work on a question grows with its
+# text (and a follow-up's history), so a client sending 500-character questions with long
+# histories gets fewer of them per minute than one asking normal questions.
+COST_BYTES = 1000  # one unit per started kilobyte of body or query string
+MAX_COST = 10
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _CLIENT_ID = re.compile(r"[A-Za-z0-9._:@-]{1,64}")
 
@@ -173,7 +178,7 @@ class Envelope:
                 return self.rate_limited(request, wait) if wait else error(
                     401, "unauthorized", "缺少或无效的 API 密钥", "missing or invalid API key", request)
         if api or self.page_needs_key:
-            wait = await self.limits.wait("api", end_user(key, request.headers.get(CLIENT_ID_HEADER, ""), address))
+            wait = await self.limits.wait("api", end_user(key, request.headers.get(CLIENT_ID_HEADER, ""), address), request_cost(request))
         elif not path.startswith(STATIC_PREFIXES):
             wait = await self.limits.wait("page", f"ip:{address}")
         else:
@@ -187,6 +192,27 @@ class Envelope:
         seconds = str(int(wait) + 1)
         return error(429, "rate_limited", f"请求过于频繁，请{seconds}秒后再试", "too many requests", request,
                      headers={"Retry-After": seconds})
+
+
+def request_cost(request: Request) -> int:
+    """Units of the API budget this request takes: 1, plus 1 per started kilobyte past the first
+    of its body (from Content-Length) or query string; a body of unknown length (chunked) pays
+    the most. Normal questions are well under a kilobyte.
+
+    >>> from starlette.requests import Request
+    >>> def req(method, headers=(), qs=b""):
+    ...     return Request({"type": "http", "method": method, "path": "/", "headers": list(headers), "query_string": qs})
+    >>> request_cost(req("POST", [(b"content-length", b"120")])), request_cost(req("POST", [(b"content-length", b"4500")]))
+    (1, 5)
+    >>> request_cost(req("POST")), request_cost(req("GET", qs=b"q=" + b"%E4%BC%81" * 500))
+    (10, 5)
+    """
+    if request.method == "POST":
+        length = request.headers.get("content-length", "")
+        size = int(length) if length.isdigit() else MAX_COST * COST_BYTES
+    else:
+        size = len(request.scope.get("query_string", b""))
+    return max(1, min(MAX_COST, -(-size // COST_BYTES)))
 
 
 def refuse_body(request: Request) -> Responder | None:

@@ -42,11 +42,12 @@ class RateLimits:
         self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
         self._warned = 0.0
 
-    async def wait(self, budget: str, who: str) -> float:
-        """0 if ``who`` may go on, else the seconds until the oldest counted request leaves the window."""
+    async def wait(self, budget: str, who: str, cost: int = 1) -> float:
+        """0 if ``who`` may go on (and ``cost`` is counted), else the seconds until enough of the
+        window frees up."""
         try:
             for item in self.budgets.get(budget, ()):
-                if not await self.limiter.hit(item, budget, who):
+                if not await self.limiter.hit(item, budget, who, cost=min(cost, item.amount)):
                     stats = await self.limiter.get_window_stats(item, budget, who)
                     return max(stats.reset_time - time.time(), 0.001)
         except Exception as e:  # a shared storage that is down must not take the service down with it
