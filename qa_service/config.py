@@ -97,10 +97,10 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_storage")
     @classmethod
     def _storage(cls, v: str) -> str:
-        from limits.storage import storage_from_string
+        from .serve.limiter import storage_for
 
         try:
-            storage_from_string(v if v.startswith("async+") else "async+" + v)
+            storage_for(v)
         except Exception as e:  # an unknown scheme, or a storage whose client library is missing
             raise ValueError(f"{v!r} is not a usable limits storage ({e})") from None
         return v

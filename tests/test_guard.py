@@ -5,7 +5,9 @@ configured; bounded connections."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 import time
 
 import httpx
@@ -13,7 +15,7 @@ import pytest
 
 from qa_service.serve.api import create_app
 
-from .conftest import LiveServer
+from .conftest import ROOT, LiveServer
 from .test_api import assert_error
 
 Q = "企业开办要几天"
@@ -173,3 +175,46 @@ def test_no_server_header_and_a_sanitized_request_id(api_server):
 def api_server(settings, qa):
     with serve(settings, qa) as srv:
         yield srv
+
+
+# -- 4. one budget across workers ------------------------------------------------------------------
+REDIS = shutil.which("redis-server")
+
+
+@pytest.mark.skipif(REDIS is None, reason="redis-server is not installed (apt-get install redis-server)")
+def test_workers_share_one_budget_in_redis(tmp_path):
+    """Two API workers with QA_RATE_LIMIT_STORAGE=redis://…: the limit is one budget for the
+    client, whichever worker takes its connection (memory:// would count in each worker)."""
+    pytest.importorskip("redis")
+    from .conftest import free_port
+    from .test_robustness import cli_env, qa_cli
+
+    rport, port = free_port(), free_port()
+    redis = subprocess.Popen([REDIS, "--port", str(rport), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = cli_env(ROOT / "index") | {"QA_RATE_LIMIT": "4/minute", "QA_RATE_LIMIT_STORAGE": f"redis://127.0.0.1:{rport}",
+                                     "QA_AUTO_REBUILD": "false"}
+    server = subprocess.Popen(qa_cli("serve", "--no-ui", "--workers", "2", "--port", str(port)), cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:  # both workers up: each loads the index before it takes a connection
+            try:
+                if httpx.get(url + "/readyz", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.5)
+        time.sleep(5)  # the second worker
+        codes = []
+        for _ in range(10):  # a new connection each time: the kernel spreads them over the workers
+            with httpx.Client(base_url=url, timeout=30) as c:
+                codes.append(c.get("/api/v1/documents").status_code)
+        assert codes.count(200) == 4 and codes.count(429) == 6, codes
+    finally:
+        server.terminate()
+        server.wait(30)
+        redis.terminate()
+        redis.wait(10)

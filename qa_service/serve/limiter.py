@@ -35,11 +35,18 @@ def parse_limits(spec: str) -> list[RateLimitItem]:
     return parse_many(spec)
 
 
+def storage_for(uri: str):
+    """The async ``limits`` storage at ``uri``; Redis through redis-py (``pip install redis``),
+    the client most deployments already have, rather than limits' default (coredis)."""
+    uri = uri if uri.startswith("async+") else "async+" + uri
+    options = {"implementation": "redispy"} if uri.startswith(("async+redis://", "async+rediss://")) else {}
+    return storage_from_string(uri, **options)
+
+
 class RateLimits:
     def __init__(self, storage_uri: str, **budgets: str):
         self.budgets = {name: parse_limits(spec) for name, spec in budgets.items()}
-        uri = storage_uri if storage_uri.startswith("async+") else "async+" + storage_uri
-        self.limiter = MovingWindowRateLimiter(storage_from_string(uri))
+        self.limiter = MovingWindowRateLimiter(storage_for(storage_uri))
         self._warned = 0.0
 
     async def wait(self, budget: str, who: str, cost: int = 1) -> float:
