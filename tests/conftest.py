@@ -72,10 +72,14 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ready_path = ready_path
+        from qa_service.config import Settings
         from qa_service.serve.server import uvicorn_config
 
-        # the service's own uvicorn configuration (connection cap, timeouts, no Server header)
-        config = uvicorn_config(app, app.state.holder.settings, host="127.0.0.1", port=self.port, log_level="warning")
+        # the service's own uvicorn configuration (connection cap, timeouts, no Server header);
+        # another app (the LLM tests' fake model server) gets the default settings' figures
+        holder = getattr(app.state, "holder", None)
+        settings = holder.settings if holder is not None else Settings()
+        config = uvicorn_config(app, settings, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -115,7 +115,7 @@ def verify_checksums(path: Path, manifest: dict) -> None:
     for name in ARTIFACTS:
         if sums.get(name) != sha256_of(path / name):
             raise IndexUnavailable("index_corrupt", f"索引文件 {name} 与清单中的 sha256 不符（被修改或损坏），请运行 qa-service index build",
-                                   f"{name} does not match its sha256 in the manifest (modified or damaged); run `qa-service index build`")
+                                   f"{name} is corrupt or was modified: it does not match its sha256 in the manifest; run `qa-service index build`")
 
 
 def disk_full(e: OSError) -> IndexUnavailable:
