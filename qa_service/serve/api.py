@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         default_response_class=SafeJSONResponse,
     )
     app.state.holder = holder
+    app.state.settings = settings  # for code that reads it directly; routers use SettingsDep
     app.state.loaded = holder.loaded
     install_handlers(app)
     for area in AREAS:
