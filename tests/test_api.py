@@ -307,7 +307,7 @@ def create_app_for(settings, service):
 
 def test_a_follow_up_pays_for_only_the_start_of_a_long_earlier_turn(api):
     """A follow-up is searched with the previous question, so a 500-character turn used to be
-    searched (and POS-tagged) again: 5 such turns cost 4 s of CPU. Only its first 60 count."""
+    searched (and POS-tagged) again: 5 such turns cost 4 s of CPU. Only its first HISTORY_CHARS (40) count."""
     import random
 
     from qa_service.service import HISTORY_CHARS
