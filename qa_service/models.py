@@ -93,6 +93,18 @@ class Document(BaseModel):
     page_start: int | None = None
     page_end: int | None = None
     notes: list[str] = Field(default_factory=list, description="what the parser noticed")
+    # validity (qa_service/corpus/validity.py): the period the document states, and its status
+    valid_from: str | None = Field(None, description="ISO date the document takes effect, where it says")
+    valid_until: str | None = Field(None, description="ISO date of its last day in force, where it says")
+    validity_basis: str | None = Field(None, description="the words stating the period: （2020年—2022年）, 有效期三年 …")
+    status: Literal["现行", "已到期", "已废止", "被替代"] = Field("现行", description="现行 / 已到期 / 已废止 / 被替代")
+    retired_reason: str | None = Field(None, description="why the administrator retired it ('' if no reason was given)")
+    replaced_by: str | None = Field(None, description="id of the document that replaces it")
+
+    @property
+    def answerable(self) -> bool:
+        """Retired and replaced documents are no longer answered; an expired one still is."""
+        return self.status in ("现行", "已到期")
 
     @property
     def year(self) -> int | None:
@@ -192,6 +204,9 @@ class Citation(BaseModel):
     quote: str = Field(description="the sentence(s) the answer relies on")
     text: str = Field(description="the full item text")
     score: float | None = None
+    validity: str | None = Field(None, description="set when the document is no longer current: 2020—2022年方案，已到期")
+    doc_status: str = Field("现行", description="the cited document's status: 现行 / 已到期 (retired ones are not cited)")
+    valid_until: str | None = Field(None, description="the cited document's last day in force, where it states one")
 
 
 class SearchFilters(BaseModel):
@@ -226,6 +241,9 @@ class ConflictValue(BaseModel):
     doc_title: str
     date: str | None = None
     scope_note: str | None = None
+    subcase: str | None = Field(None, description="the case the figure applies to (无外线工程); values of one conflict share it")
+    validity: str | None = Field(None, description="2020—2022年方案，已到期 when the document is no longer current")
+    qualifier: str | None = Field(None, description="what limits the promise: 办结率达到80%以上, 原则上, 平均")
 
 
 class Conflict(BaseModel):
@@ -234,9 +252,46 @@ class Conflict(BaseModel):
     explanation: str
 
 
+FigureKind = Literal["commitment", "statistic", "date", "count", "other"]
+
+
+class FigureRow(BaseModel):
+    """One figure of the corpus with what it measures: a row of the figure table.
+
+    Built with the index (``figures.jsonl`` beside the items); answers to 多久/多少
+    questions and the 指标对照 view are read from these rows."""
+
+    id: str = Field(description="<item id>#<n>")
+    item_id: str
+    doc_id: str
+    sentence: str = Field(description="the sentence as printed that states the figure")
+    excerpt: str = Field("", description="the comma-clause of the sentence that states it")
+    text: str = Field(description="the figure as printed: 0.5个工作日, 10—12个工作日")
+    value: float
+    value_max: float | None = Field(None, description="upper end of a range")
+    unit: str = Field(description="as printed: 个工作日, 万元")
+    unit_class: str = Field(description="工作日, 自然日, 小时, 分钟, 月, 年, %, 元, 项, 个, 家 …, 日期")
+    comparator: str = ""
+    qualifier: str = ""
+    measure: str = Field(description="what the figure is said of, in the document's words")
+    measure_key: str | None = Field(None, description="the lexicon's name for the measure (企业开办), shared across documents")
+    subcase: str = Field("", description="the case it applies to (无外线工程, 政府投资项目); '' for the general case")
+    kind: FigureKind
+    region: str | None = None
+    level: Level | None = None
+    doc_title: str
+    doc_number: str | None = None
+    date: str | None = None
+    period: str | None = Field(None, description="the document's period as stated: 2020—2022")
+    valid_until: str | None = Field(None, description="the document's last day in force (ISO), where it states one")
+    scope: Scope = Scope.rule
+    citation: str = Field(description="《title》二、（一）第19条")
+
+
 class Answer(BaseModel):
     question: str
     answer: str
+    direct: str | None = Field(None, description="a one-line answer (figures with their places), when one can be given")
     found: bool
     citations: list[Citation] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)

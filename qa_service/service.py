@@ -19,6 +19,7 @@ from .compose.extractive import compose
 from .compose.followup import resolve
 from .config import Settings, usable_cores
 from .errors import QAError, validate_question
+from .index.watch import IndexWatcher
 from .models import Answer, SearchFilters
 from .retrieve.retriever import FilterError, Retriever, SearchResult
 
@@ -54,6 +55,13 @@ def clean_history(history: list[str] | None, max_chars: int) -> list[str]:
     return out
 
 
+def filter_regions(filters: SearchFilters | None) -> list[str]:
+    """The asker's place from the region filter (西咸 -> 西咸新区), to order figures by."""
+    from .retrieve.query import analyze
+
+    return analyze(filters.region).regions if filters and filters.region else []
+
+
 class QAService:
     def __init__(self, retriever: Retriever, settings: Settings | None = None):
         self.retriever = retriever
@@ -62,6 +70,8 @@ class QAService:
         # makes them fight for the cores and the GIL (8 at once: p95 105 ms; 2 at a time: 72 ms).
         # Waiting here costs no CPU, and the LLM call (I/O) stays outside.
         self._cpu = threading.BoundedSemaphore(self.settings.concurrent_queries or usable_cores())
+        self._watch = IndexWatcher(self.settings.index_dir, self.settings.reload_interval,
+                                   getattr(retriever.index, "path", None), self._use_build)
         self._llm = None
         if self.settings.llm_base_url:
             from .compose.llm import LLMComposer
@@ -76,8 +86,31 @@ class QAService:
     def index(self):
         return self.retriever.index
 
+    def check_index(self, force: bool = False) -> None:
+        """Start serving a newly published build (in the background) if there is one."""
+        self._watch.poll(force=force)
+
+    def _use_build(self, path) -> None:
+        """Serve another published build: loaded whole, then swapped in by one assignment."""
+        from .index.store import read_build
+
+        old = self.retriever
+        new = Retriever(read_build(path), old.embedder, self.settings, old.weights)
+        new.query_vector = old.query_vector  # same model: the cached question vectors stay valid
+        self.retriever = new
+
+    def _doc_status(self, answer: Answer) -> Answer:
+        """Each cited document's status and period, so that a client can say 已到期."""
+        docs = self.index.docs_by_id
+        for c in [*answer.citations, *answer.related]:
+            d = docs.get(c.doc_id)
+            if d is not None:
+                c.doc_status, c.valid_until = d.status, d.valid_until
+        return answer
+
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> SearchResult:
         q = validate_question(query, max_chars=self.settings.max_question_chars, field="q")
+        self._watch.poll()
         with self._cpu:
             return self._retrieve(q, filters, top_k)
 
@@ -92,10 +125,13 @@ class QAService:
                     top_k: int | None) -> tuple[Answer, SearchResult]:
         """The checked question, resolved against earlier turns, retrieved and composed."""
         q = validate_question(question, max_chars=self.settings.max_question_chars)
-        resolved = resolve(q, clean_history(history, self.settings.max_question_chars))
+        self._watch.poll()
+        retriever = self.retriever  # one index for the whole question, even if a new build is swapped in meanwhile
+        resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=retriever.names_topic)
         with self._cpu:
             result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
-            answer = compose(q, result, hotline=self.settings.hotline)
+            answer = self._doc_status(compose(q, result, hotline=self.settings.hotline, figures=retriever.index.figures,
+                                              regions=filter_regions(filters)))
         if result.question != q:
             answer.rewritten_query = result.question
         return answer, result

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build the image and check it as an operator would: the index is inside it, it starts
 # without building anything, Docker's HEALTHCHECK (on /readyz) turns healthy, it answers a
-# question with a cited clause, it runs as a non-root user, and the API-only variant with
-# two workers answers too. Needs a Docker daemon; prints what it measured.
+# question with a cited clause, it stores feedback in its question log, it runs as a non-root
+# user, and the API-only variant with two workers answers too. Needs a Docker daemon; prints what it measured.
 #
 #   bash scripts/docker-check.sh            # builds qa-service:check
 #   QA_IMAGE=qa-service:1.0 bash scripts/docker-check.sh
@@ -59,6 +59,13 @@ if grep -q "Traceback\|ERROR" <<<"$logs"; then
   echo "!! errors in the log at start:" >&2; grep -B2 -A8 "Traceback\|ERROR" <<<"$logs" | head -30 >&2; exit 1
 fi
 echo "==> ask: $(ask "$port")"
+# the question log is written by the service user into /app/data: a vote on that answer is stored
+rid=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/ask" -H 'Content-Type: application/json' -d '{"question":"信用修复要多久"}' \
+      | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_id"])')
+fb=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/v1/feedback" -H 'Content-Type: application/json' \
+     -d "{\"request_id\":\"$rid\",\"rating\":\"up\"}")
+[ "$fb" = 200 ] || { echo "!! feedback on an answer was refused (HTTP $fb): is /app/data writable?" >&2; exit 1; }
+echo "==> feedback stored in the question log ($(docker exec "$cid" sh -c 'ls data | tr "\n" " "'))"
 page=$(curl -sf "http://127.0.0.1:$port/") || { echo "!! GET / failed" >&2; exit 1; }
 grep -qi "gradio" <<<"$page" || { echo "!! no web page at / (got: ${page:0:200})" >&2; exit 1; }
 echo "==> web page served at /"

@@ -39,10 +39,11 @@ def dev_questions():
 
 # -- the real index, built once per test session (a few minutes on a fresh clone) ------------
 @pytest.fixture(scope="session")
-def settings():
+def settings(tmp_path_factory):
     from qa_service.config import Settings
 
-    return Settings(corpus_dir=CORPUS_DIR, index_dir=ROOT / "index")
+    # the question log of the test servers goes to a tmp folder, never the repository's data/
+    return Settings(corpus_dir=CORPUS_DIR, index_dir=ROOT / "index", data_dir=tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")

@@ -136,6 +136,24 @@ def test_agent_search_highlights_and_copies_reply(page, qa):
     expect(reply_box).to_have_value("")
 
 
+def test_agent_compares_a_measure_across_documents(page, qa):
+    """指标对照: an agent picks a measure and sees every document's figure, ended plans marked."""
+    from playwright.sync_api import expect
+
+    open_tab(page, "坐席检索")
+    page.get_by_text("指标对照：同一指标在各地、各文件中的数字").click()
+    box = page.locator("#figures-measure input")
+    box.click()
+    box.fill("企业开办")
+    page.get_by_role("option", name="企业开办", exact=True).click()
+    table = page.locator("#figures-table table")
+    expect(table).to_be_visible(timeout=TIMEOUT)
+    expect(table).to_contain_text("0.5个工作日")
+    expect(table).to_contain_text("1.5个工作日")
+    expect(table.locator("tr", has_text="西咸新区").first).to_contain_text("已到期")
+    page.screenshot(path=str(SHOTS / "ui-figures.png"), full_page=True)
+
+
 # -- 文件库 --------------------------------------------------------------------------------------
 def test_library_lists_documents_and_shows_items(page, qa):
     from playwright.sync_api import expect

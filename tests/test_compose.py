@@ -55,6 +55,11 @@ def assert_well_cited(a: Answer) -> None:
 
 
 # -- differing figures -------------------------------------------------------------------
+def _date_key(d: str) -> tuple:
+    """2023-02-13 after a bare 2023: a year alone says least."""
+    return tuple(int(p) for p in d.split("-")) + (0, 0)
+
+
 def test_conflicting_figures_are_all_shown_with_their_sources(qa):
     a = qa.ask("企业开办要几天")
     assert_well_cited(a)
@@ -74,8 +79,12 @@ def test_conflicting_figures_are_all_shown_with_their_sources(qa):
         assert v.region == c.region and v.date == c.date
         assert v.doc_title in c.citation or v.doc_title in c.doc_title
         assert v.value in a.answer and f"[{v.citation_n}]" in a.answer
-    dates = [v.date for v in values]
-    assert dates == sorted(dates, reverse=True), f"not newest first: {dates}"
+    # current plans first, then ended ones (2020—2022年方案，已到期); newest first within each
+    current = [v.date for v in values if not v.validity]
+    ended = [v.date for v in values if v.validity]
+    assert [v.date for v in values] == current + ended, values
+    assert current == sorted(current, key=_date_key, reverse=True), current
+    assert ended == sorted(ended, key=_date_key, reverse=True), ended
     # the answer says they differ and why, never one figure silently
     assert "不一致" in a.answer
     assert "原因" in conflict.explanation and conflict.explanation in a.answer
@@ -360,3 +369,20 @@ def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa
     a = qa.ask("咸阳推出的新一批一件事一次办，几月份全流程上线运行")
     assert_well_cited(a)
     assert "10月底" in a.answer, a.answer
+
+
+# -- the composer's parameters -----------------------------------------------------------
+def test_every_compose_parameter_says_why():
+    """A floor or bonus without its reason gets tuned blind: each field of the parameter
+    objects carries a comment on its line, or on the line above for a long pattern."""
+    import dataclasses
+    import inspect
+
+    from qa_service.compose import params
+
+    src = inspect.getsource(params).splitlines()
+    for cls in (params.ComposeParams, params.FigureParams):
+        for f in dataclasses.fields(cls):
+            line = next(i for i, s in enumerate(src) if re.match(rf"\s+{f.name}: ", s))
+            said = "#" in src[line] or src[line - 1].strip().startswith("#")
+            assert said, f"{cls.__name__}.{f.name} has no comment saying why"

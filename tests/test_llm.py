@@ -153,6 +153,16 @@ def test_grounded_answer_is_used(llm_qa, model, extractive):
     assert "authorization" not in req["headers"]  # no key configured, none sent
 
 
+def test_figure_answers_send_the_direct_answer_as_grounding(llm_qa, model):
+    """A 多久 question answered from the figure table gives the model its one-line answer too,
+    every figure with its [n], so that it keeps all places' figures."""
+    base = llm_qa.ask("企业开办要几天", mode="extractive")
+    assert base.direct
+    llm_qa.ask("企业开办要几天", mode="llm")
+    content = model["requests"][-1]["body"]["messages"][1]["content"]
+    assert base.direct in content and number_clauses(base.citations) in content
+
+
 def test_auto_mode_uses_the_llm_when_configured(llm_qa, model):
     a = llm_qa.ask(QUESTION)  # mode auto
     assert a.mode == "llm" and len(model["requests"]) == 1

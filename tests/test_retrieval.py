@@ -250,14 +250,14 @@ def test_empty_or_binary_query_is_refused(qa, bad):
 def test_out_of_scope_questions_are_not_found(qa, question):
     res = qa.search(question)
     assert res.found is False, (question, res.confidence)
-    assert res.confidence < qa.settings.min_confidence
+    assert res.confidence < qa.retriever.calibration.threshold
 
 
 @pytest.mark.parametrize("question", ["信用修复要多久", "开公司要几天", "渭滨区办电遇到问题该找哪个部门", "西咸新区用水报装", "宁夏那个企业安静生产期"])
 def test_in_scope_questions_are_found(qa, question):
     res = qa.search(question)
     assert res.found is True, (question, res.confidence)
-    assert res.confidence >= qa.settings.min_confidence
+    assert res.confidence >= qa.retriever.calibration.threshold
 
 
 # -- CLI: evaluation and batch search --------------------------------------------------------------

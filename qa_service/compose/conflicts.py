@@ -69,8 +69,17 @@ def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourc
 
 
 def explain(vals: list[tuple[Sourced, str]], hotline: str = "12345") -> str:
-    regions = list(dict.fromkeys(s.doc.region or "未注明地区" for s, _ in vals))
-    years = sorted({(s.doc.date or "")[:4] for s, _ in vals if s.doc.date})
+    return _explain([s.doc.region for s, _ in vals], [s.doc.date for s, _ in vals], hotline)
+
+
+def explain_rows(rows, hotline: str = "12345") -> str:
+    """Why figure-table rows of one measure and sub-case differ (region, year)."""
+    return _explain([r.region for r in rows], [r.date for r in rows], hotline)
+
+
+def _explain(regions_of: list, dates: list, hotline: str) -> str:
+    regions = list(dict.fromkeys(r or "未注明地区" for r in regions_of))
+    years = sorted({d[:4] for d in dates if d})
     why = []
     if len(regions) > 1:
         why.append(f"适用地区不同（{'、'.join(regions)}）")

@@ -1,422 +1,76 @@
 """The default composer: deterministic, no LLM. Every sentence of the answer is a
 quoted sentence of a cited clause, followed by its [n] marker, so every figure
 in an answer can be traced to the clause it comes from.
+
+    refuse | figure answer (table) | candidates -> selection steps (select.py) -> render (render.py)
+
+The floors, limits and bonuses are in ``params.PARAMS``; how sentences are quoted is
+``quotes.py``.
 """
 from __future__ import annotations
 
-import re
-
-from ..models import Answer, Citation, Hit, Scope
+from ..figures.table import FigureTable
+from ..models import Answer, Conflict
 from ..retrieve.retriever import SearchResult
 from .conflicts import Sourced, find_conflict
-from .sentences import INTENT_UNITS, figures, split_sentences, topic_figure, units_for
+from .figure_answer import figure_answer
+from .picks import Pick
+from .quotes import (
+    best_sentences,
+    query_terms,
+    sentence_score,
+    shared_phrases,
+    topic_terms,
+)
+from .render import chinese_date, figure_reply, make_citation, refuse, render
+from .select import (
+    Ask,
+    answering_figures,
+    asks_several,
+    candidates,
+    document_items,
+    lead_units_only,
+    names_document,
+    one_per_region,
+    other_documents_figures,
+    quote_candidates,
+    read_question,
+)
 
-MAX_SOURCES = 4
-MAX_FIGURE_SOURCES = 6  # a time/amount question may cite more documents, one per distinct figure
-RELATIVE_FLOOR = 0.6  # several places asked about: a clause under 60% of the best one is not cited
-NEAR_TIE = 0.85  # one thing asked about: only clauses nearly as good as the best one are cited too
-FIGURE_FLOOR = 0.45
-RESCUE_FLOOR = 0.6  # a 多久/多少 question whose best clauses give no figure may cite a clause this close that does
-LEAD_ASKED = re.compile(r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来")  # not 报给谁 / 电话
-HEADER_ASKED = re.compile(r"文号|印发|签发|发布|哪天|什么时候|日期|谁发|发文|哪个单位发|是什么文件|哪个文件")
-TIME_UNITS = INTENT_UNITS["time"]
-AMOUNT_UNITS = INTENT_UNITS["amount"]
-
-
-def make_citation(n: int, hit: Hit, quote: str) -> Citation:
-    d, it = hit.document, hit.item
-    return Citation(
-        n=n,
-        item_id=it.id,
-        doc_id=d.id,
-        doc_title=d.title,
-        doc_number=d.doc_number,
-        issuer=d.issuer,
-        date=d.date,
-        region=d.region,
-        level=d.level,
-        path=it.citation_path(),
-        page=it.page_start,
-        citation=d.cite(it),
-        scope=it.scope,
-        quote=quote,
-        text=it.text,
-        score=hit.score,
-    )
+# the names other modules and tests import from here, wherever they are defined now
+__all__ = ["asks_several", "best_sentences", "chinese_date", "compose", "figure_reply", "make_citation", "names_document",
+           "query_terms", "refuse", "sentence_score", "shared_phrases", "topic_terms"]
 
 
-MATERIAL_WORDS = re.compile(r"材料|资料|申请表|申请书|证明|《[^》]{2,20}(?:表|书|协议|图)》")
-
-
-def query_terms(result: SearchResult) -> list[str]:
-    """Words that should occur in an answering sentence: the question's and its policy synonyms."""
-    from ..retrieve.query import STOP_TERMS
-
-    plan = result.plan
-    raw = re.findall(r"[\u4e00-\u9fffA-Za-z0-9]{2,}", plan.normalized)
-    words = set()
-    for chunk in raw:
-        for n in range(min(len(chunk), 6), 1, -1):
-            for i in range(0, len(chunk) - n + 1):
-                words.add(chunk[i : i + n])
-    words |= set(plan.expansions)
-    return sorted((w for w in words if w not in STOP_TERMS), key=len, reverse=True)
-
-
-def sentence_score(sentence: str, terms: list[str], intents: set[str]) -> float:
-    score = 0.0
-    covered: list[str] = []
-    for t in terms:
-        if t in sentence and not any(t in c for c in covered):
-            covered.append(t)
-            score += len(t) ** 1.5
-    units = {f.unit_class for f in figures(sentence)}
-    if "time" in intents and units & TIME_UNITS:
-        score += 6
-    if "amount" in intents and units & AMOUNT_UNITS:
-        score += 4
-    if "when" in intents and "date" in units:
-        score += 15  # 啥时候 is answered by the deadline, however many topic words another sentence repeats
-    if "material" in intents and MATERIAL_WORDS.search(sentence):
-        score += 6  # 「要交哪几样材料」 is answered by the sentence that lists them, not the clause's heading
-    return score
-
-
-def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = 2, max_chars: int = 220) -> tuple[str, float]:
-    sents = split_sentences(text)
-    if len(text) <= 90 or len(sents) == 1:
-        return text, sentence_score(text, terms, intents)
-    scored = sorted(((sentence_score(s, terms, intents), k, s) for k, s in enumerate(sents)), reverse=True)
-    best = scored[0][0]
-    chosen = [scored[0]]
-    for sc, k, s in scored[1:limit]:
-        if sc >= 0.6 * best and sc > 0 and sum(len(c[2]) for c in chosen) + len(s) <= max_chars:
-            chosen.append((sc, k, s))
-    chosen.sort(key=lambda c: c[1])  # keep the clause's own order
-    return "".join(c[2] for c in chosen), best
-
-
-def _region_label(hit: Hit) -> str:
-    d = hit.document
-    bits = [d.region or ""]
-    if d.date:
-        bits.append(d.date[:4] + "年")
-    return "·".join(b for b in bits if b)
-
-
-def compose(question: str, result: SearchResult, *, hotline: str = "12345") -> Answer:
+def compose(question: str, result: SearchResult, *, hotline: str = "12345", figures: FigureTable | None = None,
+            regions: list[str] | None = None) -> Answer:
+    """The cited answer. ``figures`` answers 多久/多少 questions from the figure table;
+    ``regions`` are the asker's places when the question names none (a filter, an earlier turn)."""
     if not result.found or not result.hits:
         return refuse(question, result, hotline)
     plan = result.plan
-    terms = query_terms(result)
-    top = result.hits[0].score
-    multi = asks_several(question, plan)
-    floor, sent_floor, limit = (RELATIVE_FLOOR, 0.5, MAX_SOURCES) if multi else (NEAR_TIE, 0.8, 3)
-    candidates = [h for h in result.hits[:8] if h.score >= floor * top]
-    named = [h for h in result.hits if names_document(plan.normalized, h.document)]
-    if named:  # 陕政办发〔2023〕11号 names one document: not its neighbour 1号
-        candidates = [h for h in named[:8] if h.score >= floor * named[0].score]
-        top = named[0].score
-    if plan.regions and not multi:
-        # one place asked about: its own documents answer, other places' only when it has none
-        local = [h for h in candidates if in_regions(h, plan.regions)]
-        candidates = local or candidates
-    picked: list[tuple[Hit, str, float]] = []
-    best_sentence_score = None
-    for h in candidates:
-        if multi and any(p[0].document.id == h.document.id for p in picked) and len(candidates) > limit:
-            continue  # several places asked about: one clause per document first
-        quote, sc = best_sentences(h.item.text, terms, plan.intents)
-        if best_sentence_score is None:
-            best_sentence_score = sc
-        elif sc < sent_floor * best_sentence_score:
-            continue
-        picked.append((h, quote, sc))
-        if len(picked) >= limit:
-            break
-    if multi and len(plan.regions) >= 2:
-        picked = _one_per_region(picked, plan.regions)
-
-    if picked and "who" in plan.intents and not multi and LEAD_ASKED.search(question):
-        # 哪个部门牵头: the clauses whose notes name the units answer; the rest are noise
-        duty = [p for p in picked if p[0].item.responsibility.lead or p[0].item.responsibility.partners]
-        picked = duty[:2] or picked
-    if picked and plan.intents & {"doc", "goal"} and not multi:
-        picked = _document_items(result, picked, terms)
-    units = units_for(plan.intents)
-    if units and picked and not plan.intents & {"who", "doc", "goal"}:
-        topic = topic_terms(plan, picked[0][1])
-        picked = _answering_figures(result, picked, topic, terms, plan.intents, units, top)
-        picked += _other_figures(result, picked, topic, units, top)
-
-    citations = [make_citation(n, h, q) for n, (h, q, _) in enumerate(picked, start=1)]
-    lines: list[str] = []
-    several_docs = len({h.document.id for h, _, _ in picked}) > 1
-
-    if "who" in plan.intents:
-        who = _who_line(picked)
-        if who:
-            lines.append(who)
-    if "doc" in plan.intents:
-        doc_line = _doc_line(picked)
-        if doc_line:
-            lines.append(doc_line)
-
-    for n, (h, quote, _) in enumerate(picked, start=1):
-        if h.item.kind == "header" and "doc" in plan.intents:
-            continue
-        label = f"《{h.document.short_title}》"
-        prefix = f"{_region_label(h)}{label}" if several_docs else f"根据{label}"
-        if h.item.scope == Scope.other_province:
-            src = h.item.table_row.source if h.item.table_row else "外省"
-            prefix = f"【省外经验：{src}的做法，不是陕西的规定】{prefix}"
-        elif h.item.scope == Scope.case_study:
-            prefix = f"【典型案例】{prefix}"
-        lines.append(f"{prefix}：{quote}[{n}]")
-
-    sources = [Sourced(n, h.document, h.item, q) for n, (h, q, _) in enumerate(picked, start=1)]
-    topic = topic_terms(plan, picked[0][1] if picked else "")
-    conflict = find_conflict(topic, plan.intents, sources, hotline, plan.regions, plan.normalized) if topic else None
-    conflicts = [conflict] if conflict else []
-    if conflict:
-        by_n = {s.n: s for s in sources}
-        rows = []
-        for value in dict.fromkeys(v.value for v in conflict.values):
-            vs = [v for v in conflict.values if v.value == value]
-            where = "；".join(
-                f"{v.region or '未注明地区'}《{v.doc_title}》（{(v.date or '日期不详')[:10]}）"
-                f"{'【' + v.scope_note + '】' if v.scope_note else ''}[{v.citation_n}]" for v in vs)
-            rows.append(f"- {value}：{by_n[vs[0].citation_n].excerpt}。见{where}")
-        shown = {v.citation_n for v in conflict.values}
-        rest = [l for l in lines if not any(l.endswith(f"[{n}]") for n in shown)]
-        lines = [f"关于{conflict.topic}，不同文件的规定不一致：", *rows, conflict.explanation, *rest]
-    return Answer(question=question, answer="\n".join(lines), found=True, citations=citations, conflicts=conflicts,
-                  rewritten_query=result.question if result.question != question else None)
+    # 谁牵头, a document's facts and 啥时候 are answered by clauses, not by the figure table
+    if figures is not None and not plan.intents & {"who", "doc", "goal", "when"}:
+        fa = figure_answer(question, result, figures, plan.regions or regions or [])
+        if fa is not None:
+            return figure_reply(question, result, fa, hotline)
+    ask = read_question(question, result)
+    picks = quote_candidates(ask, candidates(ask))
+    for step in (one_per_region, lead_units_only, document_items):
+        picks = step(picks, ask)
+    if picks and ask.wants_figure:
+        # the topic is read off the best clause before it may be dropped for one that gives a figure
+        topic = topic_terms(plan, picks[0].sentence)
+        picks = answering_figures(picks, ask, topic)
+        picks += other_documents_figures(picks, ask, topic)
+    conflict, excerpts = differing_figures(picks, ask, hotline)
+    return render(question, result, picks, ask.units, conflict, excerpts)
 
 
-def asks_several(question: str, plan) -> bool:
-    """Does the question ask for several documents' or places' rules (compare, list)?"""
-    return len(plan.regions) >= 2 or bool(re.search(r"分别|各地|各个|不同文件|一样吗|一样不|都怎么|都有|都是|哪些地方|对比|比较|还有哪些", question))
-
-
-def topic_terms(plan, head: str) -> list[str]:
-    """What the question is about, in the words of the best clause: 企业开办, 办电, 政府投资 …"""
-    import jieba
-
-    from ..retrieve.answerability import GENERIC_NOUNS
-    from ..retrieve.query import STOP_TERMS, TIME_TERMS, WHO_TERMS
-
-    skip = set(TIME_TERMS) | set(WHO_TERMS) | STOP_TERMS | GENERIC_NOUNS
-    # a synonym names the topic (企业开办 = 开办企业) when the clause or the question uses it:
-    # 报装 expands to 用水报装 and 用电报装 alike, and only one of them is asked about
-    words = [w for w in plan.expansions if w not in skip and (w in head or w in plan.normalized)]
-    words += [w for w in jieba.lcut_for_search(plan.normalized) if len(w) >= 3 and w in head and w not in skip]
-    asks = TIME_TERMS + WHO_TERMS + ("多少", "几个", "多久", "多长")
-    words += [w for w in shared_phrases(plan.normalized, head, skip) if not any(a in w for a in asks)]
-    return list(dict.fromkeys(words))[:8]
-
-
-def shared_phrases(question: str, head: str, skip: set[str], min_len: int = 4) -> list[str]:
-    """The longest runs of the question's words that the clause repeats verbatim
-    (政府投资 in 政府投资的工程项目 and 政府投资项目审批), which jieba splits apart.
-
-    >>> shared_phrases("政府投资的工程项目审批要多久", "政府投资项目审批时间压减至90个工作日", set())
-    ['政府投资', '项目审批']
-    """
-    out: list[str] = []
-    for chunk in re.findall(r"[\u4e00-\u9fff]+", question):
-        i = 0
-        while i <= len(chunk) - min_len:
-            n = min_len
-            if chunk[i : i + n] not in head:
-                i += 1
-                continue
-            while i + n < len(chunk) and chunk[i : i + n + 1] in head:
-                n += 1
-            w = chunk[i : i + n]
-            if w not in skip:
-                out.append(w)
-            i += n
-    return out
-
-
-def names_document(question: str, doc) -> bool:
-    """Does the question give the document's 文号, in full or as people shorten it (市政办发6号)?
-
-    >>> from types import SimpleNamespace as D
-    >>> names_document("市政办发6号文要求什么", D(doc_number="市政办发〔2021〕6号"))
-    True
-    >>> names_document("陕政办发〔2023〕1号", D(doc_number="陕政办发〔2023〕11号"))
-    False
-    """
-    number = doc.doc_number
-    if not number:
-        return False
-    short = re.sub(r"[〔\[（(]\d{4}[〕\]）)]", "", number)  # 市政办发〔2021〕6号 -> 市政办发6号
-    return number in question or short in question
-
-
-def in_regions(hit: Hit, regions: list[str]) -> bool:
-    return (hit.document.region or "").startswith(tuple(regions))
-
-
-def _has_figure(text: str, units: set[str]) -> bool:
-    return any(f.unit_class in units for f in figures(text))
-
-
-def _answering_figures(result: SearchResult, picked: list, topic: list[str], terms: list[str], intents: set[str],
-                       units: set[str], top: float) -> list:
-    """A 多久 / 多少 question is answered by clauses that give such a figure for its topic.
-
-    Of the picked clauses keep those that do (a clause with no figure does not answer
-    "how long"); when none does, cite the best clause close behind that does.
-    """
-    q = result.plan.normalized
-    on_topic = [p for p in picked if topic and topic_figure(p[1], topic, units, q)]
-    if on_topic:
-        return on_topic
-    if not topic:  # nothing to tell figures apart by: any figure of the unit asked for answers better than none
-        return [p for p in picked if _has_figure(p[1], units)] or picked
-    used = {h.item.id for h, _, _ in picked}
-    for h in result.hits[:8]:
-        if h.score < RESCUE_FLOOR * top:
-            break
-        if h.item.id in used:
-            continue
-        quote, sc = best_sentences(h.item.text, terms, intents)
-        if topic_figure(quote, topic, units, q):
-            return [(h, quote, sc)]
-    return picked
-
-
-def _other_figures(result: SearchResult, picked: list, topic: list[str], units: set[str], top: float) -> list:
-    """Clauses of *other documents* that give a different figure for the same topic.
-
-    The topic is what the best clause and the question share (企业开办, 用水报装 …),
-    and the figure must be said of it (in the same comma-clause), so that 0.5, 1 and
-    1.5 个工作日 for 企业开办 are all shown, each with its source, and a figure of
-    another measure in the same sentence is not. When the question names a place,
-    only that place's documents are swept.
-    """
-    if not topic:
-        return []
-    plan = result.plan
-    shown_figs = [f for _, q, _ in picked for f in figures(q) if f.unit_class in units]
-    shown = {f.value for f in shown_figs}
-    # the same measure is counted in the same unit: 70个小时 vs 68小时, not 5.5个工作日
-    units = {f.unit_class for f in shown_figs} or units
-    docs = {h.document.id for h, _, _ in picked}
-    extra = []
-    for h in result.hits:
-        if len(picked) + len(extra) >= MAX_FIGURE_SOURCES or h.score < FIGURE_FLOOR * top:
-            break
-        if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)):
-            continue
-        for sent in split_sentences(h.item.text):
-            found = topic_figure(sent, topic, units, plan.normalized, same_clause=True)
-            if found and found[0] not in shown:
-                extra.append((h, sent, 0.0))
-                shown.add(found[0])
-                docs.add(h.document.id)
-                break
-    return extra
-
-
-def _one_per_region(picked: list, regions: list[str]) -> list:
-    """西安和渭滨区都说说: the best clause of each place asked about; when a place has
-    none, the best clause of another place rather than a second one of the same place."""
-    out, seen = [], set()
-    for p in picked:
-        where = next((r for r in regions if in_regions(p[0], [r])), None)
-        if where and where not in seen:
-            out.append(p)
-            seen.add(where)
-    if len(seen) < len(regions):
-        out += [p for p in picked if not in_regions(p[0], regions)][:1]
-    return out or picked
-
-
-def _document_items(result: SearchResult, picked: list, terms: list[str]) -> list:
-    """A question about a document (its 文号, 有效期, 目标) is answered by that document alone:
-    its header, then its goal items (目标) or the clause that says what was asked (有效期三年)."""
-    doc = picked[0][0].document
-    out = [p for p in picked if p[0].document.id == doc.id]
-    used = {p[0].item.id for p in out}
-    same_doc = [h for h in result.hits[:12] if h.document.id == doc.id and h.item.id not in used]
-    if "goal" in result.plan.intents and out[0][0].item.kind in ("goal", "header", "preamble"):
-        out = [p for p in out if p[0].item.kind in ("goal", "header", "preamble")]
-        goals = [h for h in same_doc if h.item.kind == "goal"]
-        out += [(h, h.item.text, 0.0) for h in goals[: max(0, 3 - len(out))]]
-        # a goal paragraph is one statement of targets (2020年…2021年…2022年…): quote it whole
-        out = [(h, h.item.text if h.item.kind == "goal" and len(h.item.text) <= 600 else q, sc) for h, q, sc in out]
-    elif all(p[0].item.kind == "header" for p in out) and not HEADER_ASKED.search(result.plan.normalized):
-        # words of the question that the title does not explain: 有效期, 施行, 适用范围 …
-        asked = [t for t in terms if len(t) >= 3 and t not in doc.title
-                 and not (doc.attachment_title and t in doc.attachment_title)]
-        for h in same_doc:
-            if h.item.kind != "header" and any(t in h.item.text for t in asked):
-                quote, sc = best_sentences(h.item.text, asked, result.plan.intents)
-                # the clause answers (有效期三年); the header only repeats the document's facts,
-                # which every citation carries anyway
-                out = [(h, quote, sc)]
-                break
-    return out
-
-
-def _who_line(picked: list[tuple[Hit, str, float]]) -> str | None:
-    for n, (h, _, _) in enumerate(picked, start=1):
-        r = h.item.responsibility
-        if r.lead or r.partners:
-            lead = "、".join(r.lead) if r.lead else "、".join(r.partners[:3])
-            line = f"牵头（负责）单位：{lead}"
-            if r.lead and r.partners:
-                line += f"；配合单位：{'、'.join(r.partners[:6])}"
-            if r.contacts:
-                line += "；联系人：" + "、".join(f"{c.unit}{c.person or ''}{('（' + c.phone + '）') if c.phone else ''}" for c in r.contacts)
-            if r.deadline:
-                line += f"；完成时限：{r.deadline}"
-            return line + f"[{n}]"
-    return None
-
-
-def _doc_line(picked: list[tuple[Hit, str, float]]) -> str | None:
-    for n, (h, _, _) in enumerate(picked, start=1):
-        d = h.document
-        if h.item.kind in ("header", "signature") or n == 1:
-            parts = [f"《{d.title}》"]
-            if d.doc_number:
-                parts.append(f"文号{d.doc_number}")
-            if d.issuer:
-                parts.append(f"由{d.issuer}印发")
-            if d.date:
-                parts.append(f"日期{chinese_date(d.date)}")
-            if d.region:
-                parts.append(f"适用于{d.region}")
-            return "，".join(parts) + f"[{n}]"
-    return None
-
-
-def chinese_date(iso: str) -> str:
-    """2023-06-03 -> 2023年6月3日 (as the documents print it); a bare year stays as it is.
-
-    >>> chinese_date("2023-06-03"), chinese_date("2022")
-    ('2023年6月3日', '2022年')
-    """
-    parts = [int(p) for p in iso.split("-") if p.isdigit()]
-    return "".join(f"{n}{u}" for n, u in zip(parts, "年月日"))
-
-
-def refuse(question: str, result: SearchResult, hotline: str) -> Answer:
-    plan = result.plan
-    where = ""
-    if plan.foreign_regions and not plan.regions:
-        where = f"本服务收录的是陕西省及省内各市区的营商环境政策，不包含{'、'.join(plan.foreign_regions)}的规定。"
-    text = (
-        f"{where}现有的政策文件中没有找到能直接回答这个问题的条款，无法给出确切答复。"
-        f"建议拨打{hotline}政务服务便民热线，或咨询相关办理部门。"
-    )
-    if result.hits:
-        text += "以下条款可能相关，仅供参考。"
-    related = [make_citation(n, h, h.item.text[:120]) for n, h in enumerate(result.hits[:3], start=1)]
-    return Answer(question=question, answer=text, found=False, related=related,
-                  rewritten_query=result.question if result.question != question else None)
+def differing_figures(picks: list[Pick], ask: Ask, hotline: str) -> tuple[Conflict | None, dict[int, str]]:
+    """Two cited documents giving different figures for the topic, and the part of each
+    cited sentence that states its figure (by citation number)."""
+    sources = [Sourced(n, p.hit.document, p.hit.item, p.sentence) for n, p in enumerate(picks, start=1)]
+    topic = topic_terms(ask.plan, picks[0].sentence if picks else "")
+    conflict = find_conflict(topic, ask.intents, sources, hotline, ask.plan.regions, ask.plan.normalized) if topic else None
+    return conflict, {s.n: s.excerpt for s in sources}

@@ -10,10 +10,13 @@ itself: the topic (when only a region is new) or the region and what was asked
 '注销 要几天'
 >>> resolve("企业开办要几天", ["用水报装多久"])
 '企业开办要几天'
+>>> resolve("要交什么材料", ["西安用气报装多久"], has_topic=lambda q: "报装" in q)
+'西安用气报装 要交什么材料'
 """
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from ..retrieve.query import INTENTS, REGIONS, analyze
 
@@ -31,15 +34,35 @@ def _strip_regions(text: str) -> str:
     return re.sub(r"^[的在\s，,]+", "", text).strip()
 
 
+def _previous_topic(prev: str, question: str) -> str:
+    """The previous question without what it asked (多久, 哪个部门) and, when the new turn names a
+    place, without its place: 「西安用气报装多久」 -> 「西安用气报装」."""
+    text = prev
+    for _, pattern in INTENTS:
+        text = re.sub(rf"(?:要|需要|能|得|是)?(?:{pattern})", "", text)
+    if analyze(question).regions:
+        text = _strip_regions(text)
+    return _TAIL.sub("", re.sub(r"[吗嘛呢啊？?。！!]+$", "", text)).strip(" ，,")
+
+
 def is_followup(question: str) -> bool:
     q = question.strip()
     return len(q) <= 14 and bool(_LEAD.match(q) or re.search(r"呢[？?]?$", q))
 
 
-def resolve(question: str, history: list[str]) -> str:
-    """The question to search for, given the user's earlier questions (oldest first)."""
-    prev = next((h for h in reversed(history) if h and h.strip()), None)
-    if not prev or not is_followup(question):
+def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] | None = None) -> str:
+    """The question to search for, given the user's earlier questions (oldest first).
+
+    ``has_topic`` tells whether a question names what it is about; a turn that does not
+    (「具体多少钱」, 「要交什么材料」) asks about the previous turn's topic."""
+    turns = [h for h in history if h and h.strip()]
+    if not turns:
+        return question
+    # the previous turn may itself lean on the one before it
+    prev = resolve(turns[-1], turns[:-1], has_topic)
+    if not is_followup(question):
+        if has_topic is not None and not has_topic(question):
+            return f"{_previous_topic(prev, question)} {question}".strip()
         return question
     core = _core(question)
     new = analyze(core)

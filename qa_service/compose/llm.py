@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 
@@ -38,7 +38,9 @@ def grounding_problem(text: str, citations: list[Citation], hotline: str | None 
     unknown = sorted({m for m in marks if m not in by_n})
     if unknown:
         return f"cites clauses that were not supplied: {unknown}"
-    cited_text = "".join(by_n[m].text + by_n[m].doc_title + (by_n[m].doc_number or "") + (by_n[m].date or "") for m in set(marks))
+    # a validity note (2023—2025年方案，已到期) states the cited document's own period
+    cited_text = "".join(by_n[m].text + by_n[m].doc_title + (by_n[m].doc_number or "") + (by_n[m].date or "")
+                         + (by_n[m].validity or "") for m in set(marks))
     body = MARKER_RE.sub("", text)
     if hotline:
         body = re.sub(rf"(?<![\d.]){re.escape(hotline)}(?![\d.])", " ", body)
@@ -57,6 +59,14 @@ def number_clauses(citations: list[Citation]) -> str:
     return "\n".join(lines)
 
 
+def direct_block(answer: Answer) -> str:
+    """The figure table's one-line answer (each figure with its place and [n]), when there is one:
+    the model starts from it instead of picking figures out of the clauses again."""
+    if not answer.direct:
+        return ""
+    return f"\n按指标整理的数字（每个数字都出自对应编号的条款，回答时逐一保留，不要只选一个）：\n{answer.direct}\n"
+
+
 class LLMComposer:
     def __init__(self, settings: Settings, client: httpx.Client | None = None):
         self.settings = settings
@@ -69,7 +79,8 @@ class LLMComposer:
     def messages(self, answer: Answer) -> list[dict]:
         return [
             {"role": "system", "content": self.system},
-            {"role": "user", "content": self.user.format(question=answer.question, clauses=number_clauses(answer.citations))},
+            {"role": "user", "content": self.user.format(question=answer.question, clauses=number_clauses(answer.citations),
+                                                         direct=direct_block(answer))},
         ]
 
     def _payload(self, answer: Answer, stream: bool) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_NOTE_START = ("（", "(", "〔")
+from ..corpus.sentences import split_sentences  # noqa: F401  (re-exported: the composer quotes sentences)
 
 UNITS: list[tuple[str, str]] = [
     (r"个?工作日", "days"),
@@ -54,37 +54,6 @@ class Figure:
     unit: str
     unit_class: str
     start: int
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split at 。；！？ and keep a following note （…牵头…） with its sentence."""
-    from ..corpus.notes import bracket_spans
-
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):  # split at terminators outside brackets only
-        if ch in "（(〔":
-            depth += 1
-        elif ch in "）)〕" and depth:
-            depth -= 1
-        elif ch in "。；！？!?;" and depth == 0:
-            parts.append(text[start : i + 1])
-            start = i + 1
-    if start < len(text):
-        parts.append(text[start:])
-    out: list[str] = []
-    for p in parts:
-        if out and p.startswith(_NOTE_START):
-            spans = bracket_spans(p)
-            end = spans[0][1] if spans and spans[0][0] == 0 else len(p)
-            out[-1] += p[:end]
-            p = p[end:]
-        if not p:
-            continue
-        if out and len(p) <= 2:
-            out[-1] += p
-        else:
-            out.append(p)
-    return out
 
 
 def figures(text: str) -> list[Figure]:

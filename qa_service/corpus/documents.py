@@ -29,6 +29,7 @@ from .paragraphs import TITLE_END_RE, Para
 ORG_PREFIX_RE = re.compile(
     r"^((?:中共[\u4e00-\u9fff]{2,6}[省市区县]委)?[\u4e00-\u9fff]{2,30}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|局|管委会))(?:关于|印发)"
 )
+MASTHEAD_RE = re.compile(r"^(?:中共)?[\u4e00-\u9fff（）]{2,30}(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|局|管委会)文件$")
 _TWO_ORGS_RE = re.compile(r"^(中共[\u4e00-\u9fff]{2,6}?[省市区县]委)([\u4e00-\u9fff]{2,8}人民政府)$")
 
 
@@ -107,6 +108,11 @@ def issuer_from_title(title: str) -> str | None:
     return f"{two.group(1)}、{two.group(2)}" if two else org
 
 
+def _is_masthead(p: Para) -> bool:
+    """「西安市人民政府办公厅文件」: a markdown heading in converted text, a plain first line in Word or PDF."""
+    return p.text.endswith("文件") and (p.md_level == 1 or bool(MASTHEAD_RE.match(p.text)))
+
+
 def _is_signature_para(p: Para) -> bool:
     return bool(ORG_LINE_RE.match(p.text) or (DATE_LINE_RE.match(p.text) and not p.text.endswith("印发")))
 
@@ -128,7 +134,7 @@ def build_document(seq: int, paras: list[Para], compiled: bool) -> DocDraft:
         title = t
     else:
         # skip "附件：", a masthead ("…文件"); a 文号 may precede the title
-        while rest and (ATTACH_RE.match(rest[0].text) or (rest[0].md_level == 1 and rest[0].text.endswith("文件"))):
+        while rest and (ATTACH_RE.match(rest[0].text) or _is_masthead(rest[0])):
             header.append(rest.pop(0))
         while rest and DOCNO_RE.match(rest[0].text):
             doc_number = rest[0].text

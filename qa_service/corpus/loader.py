@@ -14,20 +14,23 @@ import hashlib
 import logging
 import re
 import statistics
+from datetime import date
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from ..models import Document, Item
 from .catalog import CatalogError, find_entry, infer_region, load_catalog
+from .library import Library, load_library
 from .documents import build_document, default_doc_id, split_documents
 from .items import ItemBuilder
 from .normalize import cjk_len
 from .paragraphs import detect_layout, to_paragraphs
-from .reader import CorpusFileError, read_lines
+from .reader import CorpusFileError, read_source
+from .readers import SUFFIXES
+from .validity import period_of, replaced_names, validity
 
 log = logging.getLogger(__name__)
-TEXT_SUFFIXES = (".txt", ".md")
 
 
 @dataclass
@@ -79,10 +82,10 @@ class Corpus:
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES and not p.name.startswith((".", "README")))
+    return sorted(p for p in corpus_dir.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "README", "~$")))  # ~$: Word's lock file
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
+def load_corpus(corpus_dir: Path, today: date | None = None) -> Corpus:
     corpus = Corpus()
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -93,6 +96,12 @@ def load_corpus(corpus_dir: Path) -> Corpus:
     except CatalogError as e:
         corpus.errors.append(str(e))
         catalog = []
+    try:
+        library = load_library(corpus_dir)
+    except (ValueError, OSError) as e:
+        corpus.errors.append(f"library.json: 文件库记录无法读取 / unreadable: {e}")
+        library = Library()
+    catalog = library.catalog_entries() + catalog
     for path in corpus_files(corpus_dir):
         try:
             docs, items = parse_file(path, catalog)
@@ -106,14 +115,34 @@ def load_corpus(corpus_dir: Path) -> Corpus:
             log.exception(msg)
             continue
         corpus.files.append(path.name)
-        corpus.documents += docs
-        corpus.items += items
+        kept = {d.id: d for d in (library.apply(d) for d in docs) if d is not None}
+        corpus.documents += kept.values()
+        corpus.items += [i for i in items if i.doc_id in kept]
     _dedupe_doc_ids(corpus)
+    apply_validity(corpus, today or date.today())
     return corpus
 
 
+def apply_validity(corpus: Corpus, today: date) -> None:
+    """Each document's stated period, the documents a newer one repeals (原《…》同时废止),
+    and every status, in place."""
+    by_doc: dict[str, list[str]] = {}
+    for it in corpus.items:
+        by_doc.setdefault(it.doc_id, []).append(it.text)
+    for d in corpus.documents:
+        d.valid_from, d.valid_until, d.validity_basis = period_of(d.title, by_doc.get(d.id, []), d.date)
+    for d in corpus.documents:
+        for name in replaced_names(by_doc.get(d.id, [])):
+            for old in corpus.documents:
+                newer = old.year and d.year and old.year > d.year  # a document repeals older ones only
+                if old is not d and old.matches(name) and not old.replaced_by and not newer:
+                    old.replaced_by = d.id
+    for d in corpus.documents:
+        d.status = validity(d, today).status
+
+
 def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
-    lines = read_lines(path)
+    lines, meta, warnings = read_source(path)
     layout = detect_layout(lines)
     wrap = statistics.median(cjk_len(l.text) for l in lines if cjk_len(l.text) > 20) if layout == "wrapped" else 0.0
     paras = to_paragraphs(lines, layout)
@@ -123,7 +152,7 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
     items: list[Item] = []
     for seq, dp in enumerate(doc_paras, start=1):
         draft = build_document(seq, dp, compiled)
-        title = draft.title or path.stem
+        title = draft.title or meta.get("title") or path.stem
         entry = find_entry(list(catalog), path.name, title, draft.doc_number)
         doc_id = (entry.id if entry and entry.id else None) or default_doc_id(path.stem, title, compiled)
         region, level = infer_region(draft.issuer, title)
@@ -132,9 +161,9 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
             id=doc_id,
             title=(entry.title if entry and entry.title else title),
             doc_number=draft.doc_number or (entry.doc_number if entry else None),
-            issuer=draft.issuer or (entry.issuer if entry else None),
+            issuer=draft.issuer or (entry.issuer if entry else None) or meta.get("issuer"),
             signer=draft.signer,
-            date=draft.date or (entry.date if entry else None) or _year_in(title),
+            date=draft.date or (entry.date if entry else None) or meta.get("date") or _year_in(title),
             region=(entry.region if entry and entry.region else region),
             level=(entry.level if entry and entry.level else level),
             # the policy a notice issues, when it issues exactly one (782号 issues a table and a case)
@@ -145,7 +174,7 @@ def parse_file(path: Path, catalog=()) -> tuple[list[Document], list[Item]]:
             line_end=draft.line_end,
             page_start=p0,
             page_end=p1,
-            notes=draft.notes + ([entry.note] if entry and entry.note else []),
+            notes=draft.notes + ([entry.note] if entry and entry.note else []) + warnings,
         )
         docs.append(doc)
         items += ItemBuilder(doc_id, path.name, wrap).document(draft)

@@ -144,7 +144,9 @@ def _continues(prev: Para, line: Line, lines: list[Line], i: int, has_markdown: 
 def _wrapped(lines: list[Line]) -> list[Para]:
     paras: list[Para] = []
     i = 0
-    title_next = False  # after a signature date or an "附件N" line a title follows
+    # a title follows a signature date, an "附件N" or "附件：" line, a 文号 line, and opens a
+    # file (a PDF's first line); without this it ran on into the first paragraph
+    title_next = True
     while i < len(lines):
         line = lines[i]
         text = line.text
@@ -175,7 +177,8 @@ def _wrapped(lines: list[Line]) -> list[Para]:
         else:
             prev.add(line)
         m = ATTACH_RE.match(text)
-        title_next = bool(DATE_LINE_RE.match(text) and not text.endswith("印发")) or bool(m and m.group(1) and not m.group(2))
+        title_next = (bool(DATE_LINE_RE.match(text) and not text.endswith("印发")) or bool(m and not m.group(2))
+                      or bool(DOCNO_RE.match(text)))
         i += 1
     return paras
 

@@ -1,5 +1,8 @@
 """Reading one source file into normalized physical lines, refusing what is not text.
 
+``.txt``/``.md`` are read as UTF-8 here; ``.docx``, ``.pdf`` and ``.html`` are first
+turned into text by :mod:`qa_service.corpus.readers`, then read the same way.
+
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
 >>> _ = p.write_text("\\n# Page 12:\\n一、总体要求\\n\\n坚持 2023 年\\n", encoding="utf-8")
@@ -19,6 +22,7 @@ class CorpusFileError(ValueError):
 
     def __init__(self, path: Path, reason_zh: str, reason_en: str):
         self.path = path
+        self.zh, self.en = reason_zh, reason_en
         super().__init__(f"{path.name}: {reason_zh} / {reason_en}")
 
 
@@ -47,9 +51,28 @@ def decode(path: Path, data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_source(path: Path) -> tuple[list[Line], dict[str, str], list[str]]:
+    """A file of any supported format: its lines, the metadata the file states, and warnings."""
+    from .readers import reader_for
+
+    data = path.read_bytes()
+    reader = reader_for(path)
+    if reader is None:
+        return lines_of(path, decode(path, data)), {}, []
+    if not data.strip():
+        raise CorpusFileError(path, "文件为空", "file is empty")
+    from .readers.cache import extract_cached
+
+    got = extract_cached(path, data, reader)
+    return lines_of(path, got.text), got.meta, got.warnings
+
+
 def read_lines(path: Path) -> list[Line]:
     """Non-empty lines with their page (from ``# Page N:`` markers) and layout flags."""
-    text = decode(path, path.read_bytes())
+    return read_source(path)[0]
+
+
+def lines_of(path: Path, text: str) -> list[Line]:
     out: list[Line] = []
     page: int | None = None
     blank = False

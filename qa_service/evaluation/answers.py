@@ -31,7 +31,7 @@ class AnswerRow:
 
 def score_answer(qa: QAService, q: GoldQuestion) -> AnswerRow:
     t = time.perf_counter()
-    a = qa.ask(q.question)
+    a = qa.ask(q.question, history=q.history or None)
     ms = (time.perf_counter() - t) * 1000
     # composing alone, on the same retrieval result
     res = qa.retriever.search(q.question, top_k=ANSWER_POOL)

@@ -1,36 +1,47 @@
-"""Fitting the answerability model (qa_service/retrieve/answerability.py) on gold questions:
-out_of_scope against the rest, a class-weighted logistic regression over the retriever's
-features, and the threshold that keeps a given share of in-scope questions.
+"""Fitting the not-found decision (qa_service/retrieve/answerability.py) for the index's
+embedding model: a class-weighted logistic regression over the retriever's evidence
+features, out-of-scope against answerable, and the threshold that keeps a given share of
+the answerable training questions.
 
-    qa-service eval calibrate --gold eval/gold.jsonl [--check ../shared/eval/dev.jsonl]
+    qa-service eval calibrate            # fits, prints, and stores it in the index manifest
 
-It prints the weights, bias and threshold to paste into answerability.py, and how they do
-on the check set (which must not be the set they were fitted on).
+Training data (never the frozen sets): the training gold questions (eval/gold.jsonl), the
+training out-of-scope questions (eval/oos-train.jsonl) and pseudo-questions made from the
+corpus itself — the headings of its clauses (持续压减办电时间), which their clause answers.
 """
 from __future__ import annotations
 
+import json
+import os
+import random
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
-from ..retrieve.answerability import WEIGHTS
+from ..retrieve.answerability import FEATURES, Calibration
 from ..retrieve.retriever import Retriever
 from .gold import GoldQuestion
 
-FEATURES = list(WEIGHTS)
+PSEUDO_KINDS = ("measure", "task", "table_row")
+
+
+def pseudo_questions(retriever: Retriever, n: int, seed: int = 20261202) -> list[GoldQuestion]:
+    """Clause headings as answerable questions (a heading is what its clause is about)."""
+    items = [i for i in retriever.index.items if i.kind in PSEUDO_KINDS and i.title and 6 <= len(i.title) <= 40]
+    picked = random.Random(seed).sample(items, min(n, len(items)))
+    return [GoldQuestion(id=f"pseudo-{k}", question=i.title.rstrip("。；;"), type="fact") for k, i in enumerate(picked)]
 
 
 def feature_rows(retriever: Retriever, questions: list[GoldQuestion]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, is_out_of_scope, forced_zero) — forced_zero marks questions the hard rules refuse."""
+    """(features, is_out_of_scope, forced_refusal) — forced marks questions the hard rules refuse."""
     X, y, forced = [], [], []
     for q in questions:
         res = retriever.search(q.question, top_k=5)
-        dense = retriever.dense_scores(res.plan)
-        words = retriever.index.tokenizer.words(res.plan.normalized)
-        f = asdict(retriever.features(res.plan, dense, res.hits, words)) if res.hits else None
+        f = asdict(retriever.features(res.plan, retriever.dense_scores(res.plan), res.hits)) if res.hits else None
         X.append([float(f[k]) for k in FEATURES] if f else [0.0] * len(FEATURES))
         y.append(q.type == "out_of_scope")
-        forced.append(res.confidence == 0.0)
+        forced.append(res.confidence == 0.0 and not res.found and bool(res.plan.foreign_regions))
     return np.array(X), np.array(y, dtype=float), np.array(forced)
 
 
@@ -45,17 +56,17 @@ def fit(X: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 20000, lr: 
         w -= lr * (Z.T @ ((p - y) * cw) / len(y) + l2 * np.r_[w[:-1], 0])
     raw = w[:-1] / sd
     bias = w[-1] - float((w[:-1] * mu / sd).sum())
-    return {k: round(float(v), 3) for k, v in zip(FEATURES, raw)}, round(float(bias), 3)
+    return {k: round(float(v), 4) for k, v in zip(FEATURES, raw)}, round(float(bias), 4)
 
 
 def answerability_of(X: np.ndarray, weights: dict, bias: float) -> np.ndarray:
-    z = bias + X @ np.array([weights[k] for k in FEATURES])
+    z = np.clip(bias + X @ np.array([weights[k] for k in FEATURES]), -50, 50)
     return 1 - 1 / (1 + np.exp(-z))
 
 
 def threshold_keeping(a: np.ndarray, y: np.ndarray, keep: float) -> float:
     ins = np.sort(a[y == 0])
-    return round(float(ins[int((1 - keep) * len(ins))]), 3) if len(ins) else 0.5
+    return round(float(ins[int((1 - keep) * len(ins))]), 4) if len(ins) else 0.5
 
 
 def report(a: np.ndarray, y: np.ndarray, forced: np.ndarray, threshold: float) -> dict:
@@ -63,4 +74,31 @@ def report(a: np.ndarray, y: np.ndarray, forced: np.ndarray, threshold: float) -
     return {
         "in_scope_kept": round(float(found[y == 0].mean()), 3) if (y == 0).any() else None,
         "out_of_scope_refused": round(float((~found)[y == 1].mean()), 3) if (y == 1).any() else None,
+        "questions": int(len(y)),
     }
+
+
+def calibrate(retriever: Retriever, gold: list[GoldQuestion], pseudo: int, keep: float,
+              sources: list[str]) -> tuple[Calibration, dict]:
+    questions = gold + pseudo_questions(retriever, pseudo)
+    X, y, forced = feature_rows(retriever, questions)
+    weights, bias = fit(X[~forced], y[~forced])
+    a = answerability_of(X, weights, bias)
+    # the threshold keeps a share of people's questions; headings (the pseudo-questions at the end)
+    # are easier than any of them and would set it too high
+    real = np.arange(len(questions)) < len(gold)
+    t = threshold_keeping(a[real & ~forced], y[real & ~forced], keep)
+    fitted_on = {"files": sources, "pseudo_questions": pseudo, "in_scope": int((y == 0).sum()),
+                 "out_of_scope": int((y == 1).sum()), "keep": keep}
+    cal = Calibration(model=retriever.index.manifest["model"], weights=weights, bias=bias, threshold=t, fitted_on=fitted_on)
+    return cal, report(a, y, forced, t)
+
+
+def store(build_dir: Path, cal: Calibration) -> None:
+    """Into the served build's manifest, atomically: a reader sees the old or the new file."""
+    path = Path(build_dir) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["calibration"] = cal.to_json()
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)

@@ -30,6 +30,7 @@ class GoldQuestion(BaseModel):
     gold: list[GoldClause] = Field(default_factory=list)
     answer_facts: list[str] = Field(default_factory=list)
     notes: str | None = None
+    history: list[str] = Field(default_factory=list, description="earlier questions of a follow-up, oldest first")
 
 
 def load_gold(path: Path) -> list[GoldQuestion]:

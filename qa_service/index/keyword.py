@@ -19,13 +19,11 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ..lexicon import function_words
+
 Tokenizer = Callable[[str], list[str]]
 
-STOPWORDS = set(
-    "的 了 是 在 和 与 及 等 对 要 吗 呢 啊 吧 呀 嘛 么 有 没 没有 什么 怎么 怎样 怎么样 如何 哪些 哪个 哪 多少 几 个 这 那 这个 那个 "
-    "我 你 他 她 它 我们 你们 他们 能 能不能 可以 会 还 就 都 也 着 把 被 从 为 以 于 而 或 其 之 啥 咋 请问 一下 是否 "
-    "现在 今年 这边 那边 里 说 听说 想 想要 需要 一 不 呢？ 吗？ ， 。 、 ？ ！ ： ； （ ） “ ” 《 》".split()
-)
+STOPWORDS = function_words()  # lexicon/stopwords.txt, kind `function`
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _KEEP = re.compile(r"^(?:[\u4e00-\u9fff]+|[A-Za-z][A-Za-z0-9+\-]*|\d+(?:\.\d+)?%?)$")
 BIGRAM = "§"  # prefix keeping bigrams apart from words of the same spelling

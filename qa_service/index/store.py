@@ -3,7 +3,7 @@
 Layout::
 
     index/CURRENT                  name of the build being served (replaced atomically)
-    index/builds/<id>/manifest.json, documents.json, items.jsonl, vectors.faiss, tokens.json
+    index/builds/<id>/manifest.json, documents.json, items.jsonl, vectors.faiss, tokens.json, figures.jsonl
     index/cache/<model>.npz        embeddings by text hash: a new document embeds only its items
     index/.lock                    one writer at a time
 
@@ -36,11 +36,15 @@ from ..models import Document, Item
 from .dictionary import domain_dictionary
 from .embedders import Embedder, load_embedder
 from .keyword import BM25, PolicyTokenizer
+from ..figures import FIGURES_VERSION
+from ..figures.table import FigureTable, build_rows
 from .passages import RECIPE_VERSION, passage_text
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # 2: the manifest holds every artifact's sha256
-ARTIFACTS = ("documents.json", "items.jsonl", "tokens.json", "vectors.faiss")
+# what the manifest's sha256 covers: everything a server reads, except the manifest itself (which
+# `qa-service eval calibrate` rewrites in the served build to store its calibration)
+ARTIFACTS = ("documents.json", "items.jsonl", "tokens.json", "vectors.faiss", "figures.jsonl")
 CACHE_SAVE_EVERY = 256  # embedded items between saves of the cache: a killed build loses at most these
 KEEP_BUILDS = 2  # the served build and the one before it
 
@@ -211,11 +215,13 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
             raise IndexUnavailable("empty_corpus", f"语料为空，无法建索引：{settings.corpus_dir}", "the corpus has no items to index")
         embedder = embedder or load_embedder(settings.embedding_model, settings.embed_threads)
         docs = {d.id: d for d in corpus.documents}
-        texts = [passage_text(docs[i.doc_id], i) for i in corpus.items]
+        # retired and replaced documents stay listed (documents.json) but are no longer answered
+        items = [i for i in corpus.items if docs[i.doc_id].answerable]
+        texts = [passage_text(docs[i.doc_id], i) for i in items]
         cache = EmbeddingCache(index_dir, embedder.name)
         vectors, n_new = embed_with_cache(embedder, texts, cache, settings.embedding_batch, progress)
         fidx = make_faiss_index(vectors, settings.faiss_index)
-        words = domain_dictionary(i.text for i in corpus.items)
+        words = domain_dictionary(i.text for i in items)
         tok = PolicyTokenizer(words)
         tokens = [tok(t) for t in texts]
 
@@ -239,7 +245,7 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
             "corpus_files": corpus.files,
             "corpus_errors": corpus.errors,
             "document_count": len(corpus.documents),
-            "item_count": len(corpus.items),
+            "item_count": len(items),
             "dictionary_size": len(words),
             "embedded_new": n_new,
             "embedded_cached": len(texts) - n_new,
@@ -248,9 +254,13 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
         try:
             (tmp / "documents.json").write_text(json.dumps([d.model_dump(mode="json") for d in corpus.documents], ensure_ascii=False), encoding="utf-8")
             with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
-                for it in corpus.items:
+                for it in items:
                     f.write(it.model_dump_json() + "\n")
             (tmp / "tokens.json").write_text(json.dumps({"dictionary": words, "tokens": tokens}, ensure_ascii=False), encoding="utf-8")
+            figures = FigureTable(build_rows(corpus.documents, corpus.items))
+            figures.write(tmp / "figures.jsonl")
+            manifest["figure_count"] = len(figures.rows)
+            manifest["figures_version"] = FIGURES_VERSION
             faiss.write_index(fidx, str(tmp / "vectors.faiss"))
             manifest["sha256"] = {name: sha256_of(tmp / name) for name in ARTIFACTS}
             manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
@@ -291,6 +301,7 @@ class LoadedIndex:
     docs_by_id: dict[str, Document] = field(default_factory=dict)
     items_by_id: dict[str, Item] = field(default_factory=dict)
     stale_reason: str | None = None
+    figures: FigureTable | None = None
 
     def __post_init__(self) -> None:
         self.docs_by_id = {d.id: d for d in self.documents}
@@ -350,7 +361,10 @@ def read_build(path: Path) -> LoadedIndex:
     except Exception as e:
         raise IndexUnavailable("index_corrupt", f"索引文件损坏（{path.name}：{type(e).__name__}: {str(e)[:120]}），请运行 qa-service index build",
                                f"index files are corrupt ({e}); run `qa-service index build`") from None
-    return LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]))
+    # a build from an older extractor (or before the table existed) gets its table rebuilt in memory (~0.2 s)
+    figures = FigureTable.from_index(documents, items, path if manifest.get("figures_version") == FIGURES_VERSION else None)
+    return LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]),
+                       figures=figures)
 
 
 def stale_reason(settings: Settings, manifest: dict) -> str | None:

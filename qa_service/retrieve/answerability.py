@@ -1,79 +1,98 @@
-"""Do the retrieved clauses answer the question at all? A calibrated probability.
+"""Do the retrieved clauses answer the question at all? A decision on evidence.
 
-Similarity alone does not tell "shares vocabulary with policy text" from "is
-answered by a clause": every policy-flavoured question is close to some clause.
-So the decision also asks whether the question's *nouns* (its topic: 税率, 签证,
-最低工资 …) occur in the best clauses, and whether it names a place outside
-Shaanxi. A logistic model over these features was fitted on our own gold set
-(eval/gold.jsonl, out_of_scope vs the rest; see README "Not-found threshold").
+Similarity alone does not tell "shares vocabulary with policy text" from "is answered by a
+clause": every policy-flavoured question is close to some clause. So the decision looks at
+whether one clause covers the question's topic:
 
->>> answerability(Features(cos=0.93, focus=1.0, coverage=0.9, keyword=1.0, foreign=False)) > 0.9
-True
->>> answerability(Features(cos=0.87, focus=0.0, coverage=0.2, keyword=0.4, foreign=False, absent=True)) < 0.15
+* ``cover`` — the best single clause's IDF-weighted share of the question's content words,
+  a word counting when the clause has it or one of its lexicon variants (开公司 -> 企业开办,
+  工钱 -> 工资, a mended typo); ``cover3`` the same over the best three together;
+* ``absent`` — a content noun the corpus never uses, even through a variant (最低工资, 签证);
+* ``cos`` and ``keyword`` — the best dense and keyword scores; ``foreign`` — a place outside
+  Shaanxi and none inside.
+
+A logistic model over these is fitted per embedding model (``qa-service eval calibrate``,
+stored in the index manifest; cosines of different models are on different scales). A model
+with no calibration gets the evidence rule: answered when one clause covers at least half of
+the question's topic and no topic noun is absent.
+
+>>> f = Features(cos=0.9, cover=0.9, cover3=1.0, keyword=1.0, foreign=False, absent=False)
+>>> evidence_rule(f), evidence_rule(Features(0.9, 0.2, 0.4, 0.5, False, False))
+(True, False)
+>>> cal = Calibration(model="m", weights={k: 0.0 for k in FEATURES} | {"cover": -8.0}, bias=4.0, threshold=0.5)
+>>> cal.probability(f) > 0.9
 True
 """
 from __future__ import annotations
 
+import json
 import math
-import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-from .query import SYNONYMS
+from ..lexicon import generic_nouns
 
-# log-odds of "out of scope", fitted by
-#   qa-service eval calibrate --gold eval/gold.jsonl --check ../shared/eval/dev.jsonl
-WEIGHTS = {"cos": -86.156, "focus": -1.771, "coverage": -1.965, "keyword": 0.341, "foreign": -3.482, "absent": 0.476}
-BIAS = 79.146
-DEFAULT_THRESHOLD = 0.15  # keeps 97% of the in-scope questions of eval/gold.jsonl above it
-
-GENERIC_NOUNS = set(
-    "公司 企业 政府 部门 文件 问题 时间 条件 事 事情 东西 情况 规定 要求 标准 单位 地方 人 钱 比例 多少 哪些 材料 手续 流程 "
-    "办法 政策 文 号 年 天 个 市 区 县 省 今年 明天 今天 多长时间 时候 文号 办理 服务 工作 专门 措施 经验 "
-    "多少钱 啥意思 意思 整理 条是 日期 哪天 几号 事儿".split()
-)
+GENERIC_NOUNS = generic_nouns()
+FEATURES = ("cos", "cover", "cover3", "keyword", "foreign", "absent")
+EVIDENCE_COVER = 0.5  # the uncalibrated rule: one clause names at least half of the question's topic
+DEFAULT_FILE = Path(__file__).with_name("calibration.json")  # shipped calibrations, by model
 
 
 @dataclass(frozen=True)
 class Features:
-    cos: float  # best raw cosine similarity of the question to any clause
-    focus: float  # share of the question's nouns found in the best clauses (synonyms count)
-    coverage: float  # IDF-weighted share of the question's words found there
-    keyword: float  # keyword score of the best clause, on [0, 1]
-    foreign: bool  # names a place outside Shaanxi and no Shaanxi place
-    absent: bool = False  # one of its nouns occurs nowhere in the corpus, even through a synonym (税率, 签证, 契税)
+    cos: float
+    cover: float
+    cover3: float
+    keyword: float
+    foreign: bool
+    absent: bool
 
 
-def answerability(f: Features) -> float:
-    z = BIAS + sum(WEIGHTS[k] * float(getattr(f, k)) for k in WEIGHTS)
-    return 1.0 - 1.0 / (1.0 + math.exp(-z))
+@dataclass(frozen=True)
+class Calibration:
+    """Weights (log-odds of out-of-scope), bias and threshold fitted for one embedding model."""
+
+    model: str
+    weights: dict
+    bias: float
+    threshold: float
+    fitted_on: dict = field(default_factory=dict)
+
+    def probability(self, f: Features) -> float:
+        z = self.bias + sum(self.weights.get(k, 0.0) * float(getattr(f, k)) for k in FEATURES)
+        return 1.0 - 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Calibration":
+        return cls(d["model"], dict(d["weights"]), float(d["bias"]), float(d["threshold"]), dict(d.get("fitted_on", {})))
 
 
-def focus_coverage(nouns: list[str], context: str) -> float:
-    """Share of nouns present in ``context``, directly or through a policy synonym (个体户 -> 个体工商户)."""
-    nouns = [n for n in nouns if n not in GENERIC_NOUNS and len(n) >= 2]
-    if not nouns:
-        return 1.0
-    found = 0
-    for n in nouns:
-        if n in context or any(re.search(p, n) and any(t in context for t in terms) for p, terms in SYNONYMS):
-            found += 1
-    return found / len(nouns)
+def evidence_rule(f: Features) -> bool:
+    """The decision without a calibration: a topic noun unknown to the corpus refuses; one clause
+    naming at least half of the topic answers."""
+    return not f.absent and not f.foreign and f.cover >= EVIDENCE_COVER
 
 
-def absent_noun(nouns: list[str], corpus_text: str) -> bool:
-    """Does the question name a thing the documents never mention (after policy synonyms)?"""
-    for n in nouns:
-        if n in GENERIC_NOUNS or len(n) < 2 or n in corpus_text:
-            continue
-        if any(re.search(p, n) and any(t in corpus_text for t in terms) for p, terms in SYNONYMS):
-            continue
-        return True
-    return False
+def shipped_calibration(model: str) -> Calibration | None:
+    """The calibration this package ships for a model (fitted here, see calibration.json)."""
+    if not DEFAULT_FILE.exists():
+        return None
+    data = json.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
+    return Calibration.from_json(data[model]) if model in data else None
 
 
-def idf_coverage(words: list[str], idf: dict[str, float], context: str, unknown_idf: float = 9.0) -> float:
-    words = [w for w in set(words) if len(w) >= 2 and w not in GENERIC_NOUNS]
+def coverage(words: list[str], idf: dict[str, float], text: str, variants: dict[str, tuple[str, ...]],
+             unknown_idf: float = 9.0) -> float:
+    """IDF-weighted share of ``words`` that ``text`` has, itself or as one of its variants.
+
+    >>> coverage(["开公司", "几天"], {"几天": 1.0}, "企业开办时间压减到1个工作日", {"开公司": ("企业开办",)})
+    0.9
+    """
     if not words:
-        return 1.0
+        return 0.0
     total = sum(idf.get(w, unknown_idf) for w in words)
-    return sum(idf.get(w, unknown_idf) for w in words if w in context) / total
+    hit = sum(idf.get(w, unknown_idf) for w in words if w in text or any(v in text for v in variants.get(w, ())))
+    return hit / total

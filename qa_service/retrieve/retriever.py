@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,9 +20,14 @@ from ..index.keyword import BIGRAM
 from ..index.store import LoadedIndex, ensure_index
 from ..models import Hit, Scope, SearchFilters
 from ..index.passages import passage_text
-from .answerability import Features, absent_noun, answerability, focus_coverage, idf_coverage
+from .answerability import Calibration, Features, coverage, evidence_rule, shipped_calibration
+from .topic import Topic
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
-from .query import QueryPlan, analyze
+from ..lexicon import function_words, generic_nouns, question_words
+from .typos import TypoCorrector
+from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
+
+INTENT_EXPANSIONS = (TIME_TERMS, WHO_TERMS)
 
 # how much each kind of item counts when the question is not about the document itself
 KIND_WEIGHT = {"header": 0.75, "signature": 0.3, "footer": 0.2, "attachments": 0.3, "notice": 0.9}
@@ -49,6 +54,7 @@ class SearchResult:
     found: bool
     top_score: float
     confidence: float = 0.0  # probability that the clauses answer the question
+    key_terms: list[str] = field(default_factory=list)  # the question's own topic words, rarest in the corpus first
 
 
 class Retriever:
@@ -75,8 +81,14 @@ class Retriever:
         self._doc_of = np.array([doc_index[i.doc_id] for i in items])
         # hotline callers ask the same few dozen questions all day: their vectors are kept
         self.query_vector = functools.lru_cache(maxsize=self.settings.query_cache)(self._encode_query)
-        index.tokenizer.nouns("预热")  # load jieba's POS model now, not in the first request
+        self._tags = _word_tags()  # jieba's dictionary tags: a lookup, no tagging on the hot path
+        self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
+        self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
         self._fulltext = "".join(i.text for i in items) + "".join(d.title + (d.attachment_title or "") for d in index.documents)
+        freq = index.tokenizer._jieba.FREQ
+        self.typos = TypoCorrector((w for w in index.bm25.idf if not w.startswith(BIGRAM)), known=lambda w: freq.get(w, 0) > 0,
+                                   segment=lambda run: index.tokenizer._jieba.lcut(run, HMM=False),
+                                   function=frozenset(c for w in function_words() | question_words() if len(w) == 1 for c in w))
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
@@ -133,7 +145,8 @@ class Retriever:
     def keyword_scores(self, plan: QueryPlan) -> tuple[np.ndarray, float, list[str]]:
         tok = self.index.tokenizer
         original = tok(plan.normalized)
-        expanded = [t for t in tok(" ".join(plan.expansions)) if t not in set(original)] if plan.expansions else []
+        extra = plan.expansions + plan.variants  # variants (同义词词林) count for keywords only: the dense text stays short
+        expanded = [t for t in tok(" ".join(extra)) if t not in set(original)] if extra else []
         weights = {t: 0.6 for t in expanded}
         scores = self.index.bm25.scores(original + expanded, weights)
         return scores, self.index.bm25.max_score(original), [t for t in tok.words(plan.normalized)]
@@ -154,9 +167,8 @@ class Retriever:
 
     def search(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None, min_confidence: float | None = None) -> SearchResult:
         top_k = top_k or self.settings.top_k
-        threshold = self.settings.min_confidence if min_confidence is None else min_confidence
         mask = self.filter_mask(filters)
-        plan = analyze(question)
+        plan = self.understand(question)
         dense = self.dense_scores(plan)
         kw, ideal, words = self.keyword_scores(plan)
         ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k,
@@ -167,8 +179,24 @@ class Retriever:
             hits.append(Hit(item=item, document=self.item_doc[i], score=round(score, 4), dense=round(d, 4), keyword=round(k, 4),
                             highlights=highlight_terms(item.text, words)))
         top = hits[0].score if hits else 0.0
-        conf = self.confidence(plan, dense, hits, words) if hits else 0.0
-        return SearchResult(question, plan, hits, bool(hits) and conf >= threshold, top, round(conf, 4))
+        conf, found = self.decide(plan, dense, hits, words, min_confidence) if hits else (0.0, False)
+        return SearchResult(question, plan, hits, found, top, round(conf, 4), key_terms=self.key_terms(plan, words))
+
+    def understand(self, question: str) -> QueryPlan:
+        """The question analysed, after one-character typos are mended against the corpus's words."""
+        plan = analyze(question)
+        fixed, fixes = self.typos.correct(plan.normalized)
+        if fixes:
+            plan = analyze(fixed)
+            plan.original, plan.corrections = question, fixes
+        return plan
+
+    def key_terms(self, plan: QueryPlan, words: list[str]) -> list[str]:
+        """The question's topic words that the corpus uses, rarest first (上市 before 企业 and 奖励):
+        a clause that lacks the first one is about something else."""
+        idf = self.index.bm25.idf
+        topic = [w for w in _topic_words(plan, words) if w in idf and w in plan.normalized]
+        return sorted(topic, key=lambda w: -idf[w])
 
     @staticmethod
     def _foreign_row_answers(plan: QueryPlan, hits: list[Hit], words: list[str]) -> bool:
@@ -178,24 +206,71 @@ class Retriever:
         topic = _topic_words(plan, words)
         return any(w in r.text for r in rows for w in topic)
 
-    def confidence(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str]) -> float:
+    def decide(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str],
+               min_confidence: float | None = None) -> tuple[float, bool]:
+        """(confidence, found): the calibrated probability and its threshold, or without a
+        calibration the evidence rule (confidence is then the best clause's topic coverage)."""
         foreign = bool(plan.foreign_regions and not plan.regions)
         if foreign and not self._foreign_row_answers(plan, hits[:3], words):
-            return 0.0  # a question about Chengdu is not answered by Xi'an's rules, nor by an unrelated Chengdu row
-        return answerability(self.features(plan, dense, hits, words))
+            return 0.0, False  # a question about Chengdu is not answered by Xi'an's rules, nor by an unrelated Chengdu row
+        f = self.features(plan, dense, hits)
+        if self.calibration is None:
+            return f.cover, evidence_rule(f)
+        threshold = min_confidence if min_confidence is not None else (
+            self.settings.min_confidence if self.settings.min_confidence is not None else self.calibration.threshold)
+        p = self.calibration.probability(f)
+        return p, p >= threshold
 
-    def features(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str]) -> Features:
-        """What the answerability model looks at (also used to fit it: qa-service eval calibrate)."""
-        context = "".join(passage_text(h.document, h.item) for h in hits[:3])
-        nouns = self.index.tokenizer.nouns(plan.normalized)
+    def names_topic(self, question: str) -> bool:
+        """Does the question say what it is about (a topic noun, or a phrase the lexicon maps to a
+        policy term), or only what it wants to know (具体多少钱, 哪个部门负责)?"""
+        plan = analyze(question)
+        asked = {t for i in INTENT_EXPANSIONS for t in i}
+        return bool(self.topic(plan).nouns) or any(e not in asked for e in plan.expansions)
+
+    def topic(self, plan: QueryPlan) -> Topic:
+        tok = self.index.tokenizer
+        return Topic.of(plan.normalized, segment=lambda t: tok._jieba.lcut(t, HMM=False), tag=self._tags.get,
+                        stop=self._topic_stop, foreign=tuple(plan.foreign_regions))
+
+    def features(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit]) -> Features:
+        """What the not-found decision looks at (also what qa-service eval calibrate fits)."""
+        topic = self.topic(plan)
+        idf = self.index.bm25.idf
+        texts = [passage_text(h.document, h.item) for h in hits[:3]]
+        per_clause = [coverage(topic.words, idf, t, topic.variants) for t in texts]
         return Features(
             cos=float(dense.max()),
-            focus=focus_coverage(nouns, context),
-            coverage=idf_coverage(words, self.index.bm25.idf, context),
-            keyword=hits[0].keyword,
+            cover=max(per_clause, default=0.0),
+            cover3=coverage(topic.words, idf, "".join(texts), topic.variants),
+            keyword=hits[0].keyword if hits else 0.0,
             foreign=bool(plan.foreign_regions and not plan.regions),
-            absent=absent_noun(nouns, self._fulltext),
+            absent=topic.absent(self._fulltext),
         )
+
+
+def find_calibration(manifest: dict, model: str) -> Calibration | None:
+    """The index's own calibration for its model, else the one shipped for it, else None (with a warning)."""
+    import logging
+
+    cal = manifest.get("calibration")
+    if cal and cal.get("model") == manifest.get("model"):
+        return Calibration.from_json(cal)
+    shipped = shipped_calibration(manifest.get("model", model))
+    if shipped is None:
+        logging.getLogger(__name__).warning(
+            "没有为嵌入模型 %s 校准“未找到”判定，改用证据规则（最相关条款须覆盖问题一半以上的主题词）；请运行 qa-service eval calibrate / "
+            "no not-found calibration for model %s: using the evidence rule; run `qa-service eval calibrate`",
+            manifest.get("model"), manifest.get("model"))
+    return shipped
+
+
+@functools.lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
+    import jieba.posseg
+
+    jieba.posseg.dt.initialize()
+    return jieba.posseg.dt.word_tag_tab
 
 
 def _topic_words(plan: QueryPlan, words: list[str]) -> list[str]:

@@ -3,6 +3,9 @@
     /api/v1/ask, /ask/stream   serve/ask.py        the mini-program's answers
     /api/v1/search             serve/search.py     hotline agents' search
     /api/v1/documents, /items  serve/documents.py  browsing
+    /api/v1/figures            serve/figures.py    the 指标对照 table
+    /api/v1/feedback           serve/feedback.py   👍/👎 on an answer (and the question log's admin view)
+    /api/v1/admin/…            serve/admin.py      documents: add, replace, retire (QA_ADMIN_KEYS)
     /v1/chat/completions       serve/openai.py     OpenAI-compatible chat
     /healthz, /readyz          serve/health.py
     /                          serve/ui.py         the web page (Gradio), optional
@@ -22,19 +25,21 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 
 from ..config import Settings
 from ..service import QAService
-from . import ask, documents, health, openai, search
+from . import admin, ask, documents, feedback, figures, health, openai, search
 from .deps import NotReady, ServiceHolder
-from .errors import MAX_BODY_BYTES, SafeJSONResponse, install_handlers
+from .errors import MAX_BODY_BYTES, UPLOAD_PATH, SafeJSONResponse, install_handlers, upload_limit_bytes
+from .feedback import close_log, open_log
 from .guard import API_PREFIXES, BodyLimit, Envelope
 from .limiter import RateLimits
 
 __all__ = ["create_app", "MAX_BODY_BYTES", "API_PREFIXES", "NotReady"]
-# the routers of the app, in order; a new area (serve/admin.py, serve/feedback.py) is added
-# here, so that it is included before the web page's catch-all mount at "/"
-AREAS = (health, ask, search, documents, openai)
+# the routers of the app, in order; a new area is added here, so that it is included before
+# the web page's catch-all mount at "/"
+AREAS = (health, ask, search, documents, figures, openai, feedback, admin)
 
 
 def create_app(settings: Settings | None = None, service: QAService | None = None, *, with_ui: bool = True,
@@ -53,7 +58,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         else:
             # alone: load in the background so that the port answers at once (503 starting) while the index builds
             threading.Thread(target=holder.load, name="qa-load", daemon=True).start()
+        await anyio.to_thread.run_sync(open_log, app, settings)
         yield
+        await anyio.to_thread.run_sync(close_log, app)  # writes the queued rows
 
     app = FastAPI(
         title="营商政策问答 API",
@@ -71,8 +78,11 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     _document_errors_as_400(app)
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
-    # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id;
+    # the document uploads of the admin API get their own, larger limit (QA_MAX_UPLOAD_MB)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt=(UPLOAD_PATH,))
+    app.add_middleware(BodyLimit, max_bytes=upload_limit_bytes(settings), prefixes=(UPLOAD_PATH,))
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # the page's ~1 MB of scripts; never event streams (Starlette skips them)
     limits = RateLimits(settings.rate_limit_storage, api=settings.rate_limit, page=settings.page_rate_limit,
                         auth_fail=settings.auth_fail_limit)
     app.add_middleware(Envelope, settings=settings, limits=limits)  # added last: the outermost

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from .deps import ServiceDep
 from .errors import BODY_ERRORS
+from .feedback import record
 from .schemas import AskRequest, AskResponse
 
 log = logging.getLogger("qa_service.api")
@@ -31,6 +32,7 @@ def sse(event: str, data: dict) -> bytes:
 def ask(body: AskRequest, request: Request, qa: ServiceDep) -> AskResponse:
     """A plain-language answer with [n] citation markers, the cited clauses, and any conflicting figures."""
     a = qa.ask(body.question, body.user_history(), body.filters, body.top_k, body.mode)
+    record(request, body.question, a, "api")
     return AskResponse(**a.model_dump(), request_id=request.state.request_id)
 
 
@@ -48,6 +50,7 @@ def ask_stream(body: AskRequest, request: Request, qa: ServiceDep):
         try:
             for kind, payload in _chain(first, events):
                 if kind == "answer":
+                    record(request, body.question, payload, "stream")
                     yield sse("answer", AskResponse(**payload.model_dump(), request_id=rid).model_dump(mode="json"))
                 else:
                     yield sse(kind, {"text": payload} if kind == "delta" else {"reason": payload})

@@ -15,11 +15,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..config import Settings
 from ..errors import QAError
 from .deps import NotReady, holder_of
 from .schemas import ErrorBody
 
 MAX_BODY_BYTES = 1_000_000  # the largest valid request (20 turns of 4000 characters, \u-escaped) is under half of it
+ADMIN_PREFIX = "/api/v1/admin"  # serve/admin.py and the question log's admin view: their own keys (QA_ADMIN_KEYS)
+UPLOAD_PATH = ADMIN_PREFIX + "/documents"  # document uploads: limited by QA_MAX_UPLOAD_MB instead of MAX_BODY_BYTES
 
 _ERR = {"model": ErrorBody}
 # what any /api/ or /v1/ operation can answer besides 200; 401 only when QA_API_KEYS is set
@@ -55,7 +58,15 @@ def error(status: int, code: str, zh: str, en: str, request: Request | None = No
     return SafeJSONResponse(body, status_code=status, headers=headers)
 
 
+def upload_limit_bytes(settings: Settings) -> int:
+    """The largest upload body: the file (QA_MAX_UPLOAD_MB) and room for the multipart form around it."""
+    return settings.max_upload_mb * 1024 * 1024 + 65536
+
+
 def too_large(request: Request) -> SafeJSONResponse:
+    if request.url.path.startswith(UPLOAD_PATH):  # document uploads have their own limit
+        mb = holder_of(request).settings.max_upload_mb
+        return error(413, "file_too_large", f"文件太大，上限为 {mb} MB", f"the file exceeds {mb} MB (QA_MAX_UPLOAD_MB)", request)
     limit_kb = MAX_BODY_BYTES // 1000
     return error(413, "request_too_large", f"请求体太大，请控制在{limit_kb}KB以内", f"the request body exceeds {limit_kb} kB", request)
 

@@ -26,14 +26,14 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from .errors import MAX_BODY_BYTES, RequestTooLarge, error, http_error, too_large
+from .errors import ADMIN_PREFIX, MAX_BODY_BYTES, UPLOAD_PATH, RequestTooLarge, error, http_error, too_large, upload_limit_bytes
 from .limiter import RateLimits
 
 log = logging.getLogger("qa_service.api")
 
 API_PREFIXES = ("/api/", "/v1/")
 HEALTH_PATHS = ("/healthz", "/readyz")
-JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions")
+JSON_BODY_PATHS = ("/api/v1/ask", "/api/v1/ask/stream", "/v1/chat/completions", "/api/v1/feedback")
 # the page's files (dozens when it opens) and the event streams that carry back the results of
 # calls already counted cost nothing more, so they do not count against the page's budget (they
 # are still behind the key in QA_PAGE_ACCESS=key mode); every call of the page (a search as the
@@ -101,11 +101,12 @@ class BodyLimit:
     Content-Length that lies) raises :class:`RequestTooLarge`, which the app answers as a
     413. A declared Content-Length that is too large is refused before this is reached."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...] = ("/",)):
-        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
+    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...] = ("/",), exempt: tuple[str, ...] = ()):
+        self.app, self.max_bytes, self.prefixes, self.exempt = app, max_bytes, prefixes, exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+        # exempt: paths that limit their own bodies (document uploads, QA_MAX_UPLOAD_MB)
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes) or scope["path"].startswith(self.exempt):
             return await self.app(scope, receive, send)
         seen = 0
 
@@ -139,6 +140,7 @@ class Envelope:
     def __init__(self, app: ASGIApp, settings: Settings, limits: RateLimits):
         self.app = app
         self.keys = settings.api_key_set()
+        self.upload_bytes = upload_limit_bytes(settings)
         self.page_needs_key = settings.page_access == "key"
         self.proxies = trusted_networks(settings.trusted_proxies)
         self.limits = limits
@@ -170,7 +172,8 @@ class Envelope:
         address = client_address(request.client.host if request.client else "unknown",
                                  request.headers.get("x-forwarded-for", ""), self.proxies)
         key = None
-        if self.keys and (api or self.page_needs_key):
+        # the admin routes check QA_ADMIN_KEYS themselves (an administrator needs no client key)
+        if self.keys and (api or self.page_needs_key) and not path.startswith(ADMIN_PREFIX):
             key = presented_key(request)
             if key not in self.keys:
                 # guessing keys costs a budget per address, like everything else
@@ -185,7 +188,7 @@ class Envelope:
             wait = 0.0
         if wait:
             return self.rate_limited(request, wait)
-        return refuse_body(request)
+        return refuse_body(request, self.upload_bytes)
 
     @staticmethod
     def rate_limited(request: Request, wait: float) -> Responder:
@@ -215,10 +218,12 @@ def request_cost(request: Request) -> int:
     return max(1, min(MAX_COST, -(-size // COST_BYTES)))
 
 
-def refuse_body(request: Request) -> Responder | None:
-    """413 / 415 from the headers alone, before a byte of the body is read."""
+def refuse_body(request: Request, upload_bytes: int = MAX_BODY_BYTES) -> Responder | None:
+    """413 / 415 from the headers alone, before a byte of the body is read (a document upload
+    may be up to ``upload_bytes``)."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+    limit = upload_bytes if request.url.path.startswith(UPLOAD_PATH) else MAX_BODY_BYTES
+    if length.isdigit() and int(length) > limit:
         return too_large(request)
     if request.method != "POST" or request.url.path not in JSON_BODY_PATHS:
         return None  # the other operations read no JSON body

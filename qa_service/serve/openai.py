@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from ..errors import QAError
 from .deps import ServiceDep
 from .errors import BODY_ERRORS
+from .feedback import record
 from .present import message_text, sources_text
 from .schemas import ChatRequest
 
@@ -30,6 +31,7 @@ def chat(body: ChatRequest, request: Request, qa: ServiceDep):
     if not users:
         raise QAError("question_empty", "消息中没有用户提问", "no user message", field="messages")
     a = qa.ask(users[-1], users[:-1])
+    record(request, users[-1], a, "openai")
     content = a.answer + sources_text(a)
     cid = f"chatcmpl-{request.state.request_id}"
     created = int(time.time())

@@ -41,6 +41,7 @@ def search_hit(h: Hit) -> SearchHit:
         issuer=d.issuer, date=d.date, region=d.region, level=d.level, path=it.citation_path(), citation=d.cite(it),
         scope=it.scope, kind=it.kind, text=it.text, highlighted=mark(esc(it.text), h.highlights), highlights=h.highlights,
         responsibility=it.responsibility.model_dump(exclude_defaults=True), score=h.score, reply=reply_text(h),
+        doc_status=d.status, valid_until=d.valid_until,
     )
 
 

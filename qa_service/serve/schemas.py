@@ -52,6 +52,8 @@ class SearchHit(BaseModel):
     responsibility: dict
     score: float
     reply: str = Field(description="a ready reply for hotline agents, citation included")
+    doc_status: str = Field("现行", description="the document's status: 现行 / 已到期 (retired documents are not searched)")
+    valid_until: str | None = Field(None, description="the document's last day in force, where it states one")
 
 
 class SearchResponse(BaseModel):

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import html
 import logging
+import re
+import uuid
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 import gradio as gr
+from starlette.middleware import Middleware
 from starlette.requests import Request
 
 from ..errors import QAError
+from ..lexicon import measures
 from ..models import Answer, Citation, Conflict, Document, Item, Level, Scope, SearchFilters
 from .present import esc, message_text, search_hit
 from .schemas import SearchHit
 
 if TYPE_CHECKING:
+    from ..qalog.store import QuestionLog
     from ..service import QAService
     from .deps import ServiceHolder
 
@@ -36,6 +41,13 @@ ALL_REGIONS = "全部"
 ALL_DOCS = "全部文件"
 SEARCH_TOP_K = 10
 POLL_SECONDS = 2.0  # how often a page opened during start-up checks whether the service is ready
+CHAT_STORAGE_KEY = "qa-chat-v1"  # localStorage key of the conversation (a new key when the message format changes)
+# The conversation is the visitor's own, kept in their browser; Gradio encrypts BrowserState,
+# and a fixed key lets it survive a restart of the service (a random one would forget it).
+CHAT_STORAGE_SECRET = "qa-service-conversation"
+MAX_RESTORED = 200  # messages brought back after a reload (100 questions and answers)
+ANSWER_ID = re.compile(r"回答编号：([0-9a-f]{16})")
+THANKS = "已收到您的评价，谢谢！"
 CONCURRENCY = 8  # searches take ~30 ms; answers are slower only in LLM mode
 QUEUE_MAX_SIZE = 64  # jobs waiting for a worker; ~4000 unread jobs once took 1 GB
 
@@ -83,6 +95,9 @@ CSS = """
 .qa-source summary { cursor: pointer; line-height: 1.5; }
 .qa-clause { margin: .4em 0 .2em; line-height: 1.7; white-space: pre-wrap; }
 .qa-meta { color: var(--body-text-color-subdued); font-size: .9em; }
+.qa-figures { overflow-x: auto; }  /* the table scrolls sideways on a phone, the page does not */
+.qa-figures table { border-collapse: collapse; font-size: .9em; }
+.qa-figures th, .qa-figures td { border: 1px solid var(--border-color-primary); padding: 4px 6px; white-space: nowrap; }
 .qa-badge { display: inline-block; margin-left: .4em; padding: 0 .45em; border-radius: 4px; font-size: .85em;
             background: #fde68a; color: #713f12; }
 .qa-badge.qa-case { background: #dbeafe; color: #1e3a8a; }
@@ -106,6 +121,72 @@ CSS = """
 .qa-items td.qa-path-cell { white-space: nowrap; }
 .qa-items td.qa-kind-cell { white-space: nowrap; color: var(--body-text-color-subdued); }
 #reply-column { position: sticky; top: 1em; align-self: flex-start; }
+
+/* Phone first: the page scrolls, nothing inside it does. The chat grows with its messages
+   (no fixed-height inner scroller cutting opened sources), and the question bar sticks to
+   the bottom of the screen. overflow: clip rather than Gradio's hidden, which would make
+   the container a scroll box and stop position: sticky from working. */
+.gradio-container { overflow: clip !important; }
+#chatbot, #chatbot > .wrapper, #chatbot .bubble-wrap { height: auto !important; max-height: none !important;
+                                                       overflow: visible !important; }
+#chatbot { min-height: 120px; }
+#chatbot [data-testid="user"] { scroll-margin-top: 10px; }
+#chat-bar { position: sticky; bottom: 0; z-index: 30; background: var(--body-background-fill); padding: 6px 0;
+            box-shadow: 0 -3px 8px rgba(0, 0, 0, .06); flex-wrap: nowrap !important; gap: 6px; }
+#chat-bar > * { min-width: 0 !important; }
+#chat-bar button { white-space: nowrap; padding-left: 10px; padding-right: 10px; }
+#qa-head h1 { font-size: 1.5rem; margin: .2em 0 .1em; }
+#qa-head p, #qa-status p { margin: 0; }
+#qa-status { font-size: .82em; color: var(--body-text-color-subdued); }
+.qa-rid { font-size: .8em; color: var(--body-text-color-subdued); margin-top: .4em; }
+#fb-row { align-items: flex-end; }
+.qa-hidden { display: none !important; }
+.qa-doc-cards { display: none; }
+.qa-doc-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .55em .75em; margin-bottom: .5em;
+               cursor: pointer; background: var(--background-fill-primary); }
+.qa-doc-card b { display: block; line-height: 1.45; }
+@media (max-width: 640px) {
+  .gradio-container { padding: 0 6px !important; }
+  #qa-head h1 { font-size: 1.2rem; }
+  #qa-head p { font-size: .85em; }
+  #chat-hint { display: none; }
+  #doc-table { display: none !important; }
+  .qa-doc-cards { display: block; }
+  /* the clause table of a document as stacked blocks: three columns do not fit 390 px */
+  .qa-items thead { display: none; }
+  .qa-items tr, .qa-items td { display: block; border: none; padding: .1em 0; }
+  .qa-items tr { border-bottom: 1px solid var(--border-color-primary); padding: .4em 0; }
+  .qa-items td.qa-path-cell { white-space: normal; font-weight: 600; }
+}
+"""
+
+# Runs once when the page loads. Gradio's chat would scroll itself; the page scrolls
+# instead, so a new question (and a conversation restored after a reload) is brought into
+# view here, its answer right below it. A tap on a document card (文件库, narrow screens)
+# picks that document through a hidden textbox, the one way JavaScript can raise a Gradio event.
+PAGE_JS = """
+() => {
+  document.documentElement.lang = "zh-CN";
+  let shown = "";
+  const follow = () => {
+    const asked = document.querySelectorAll('#chatbot [data-testid="user"]');
+    const bots = document.querySelectorAll('#chatbot [data-testid="bot"]');
+    const last = bots[bots.length - 1];
+    // once when a question appears and once when its answer replaces 正在查询…
+    const key = asked.length + ":" + bots.length + ":" + (last && last.querySelector(".qa-answer, .qa-rid") ? 1 : 0);
+    if (key === shown) return;
+    shown = key;
+    if (asked.length) setTimeout(() => asked[asked.length - 1].scrollIntoView({block: "start"}), 60);
+  };
+  new MutationObserver(follow).observe(document.body, {childList: true, subtree: true});
+  document.addEventListener("click", (e) => {
+    const card = e.target.closest(".qa-doc-card");
+    const box = document.querySelector("#lib-pick textarea");
+    if (!card || !box) return;
+    box.value = card.dataset.doc + "#" + Date.now();  // always a change, even for the card tapped last time
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  });
+}
 """
 
 # System fonts only: Gradio's default theme would fetch a web font, which an offline
@@ -120,8 +201,9 @@ def _clause_html(text: str) -> str:
 
 
 # -- 政策咨询: answers and their sources ------------------------------------------------------
-def render_answer(a: Answer) -> str:
-    """One chat message: notes, the answer text with its [n] markers, then the sources.
+def render_answer(a: Answer, answer_id: str | None = None) -> str:
+    """One chat message: notes, the answer text with its [n] markers, then the sources and,
+    when the answer was logged, its id (what a 👍/👎 refers to; also what to quote to 12345).
 
     The chat renders Markdown; the HTML blocks are written on one line each so that
     Markdown leaves them (and the escaped clause texts inside) alone.
@@ -138,6 +220,8 @@ def render_answer(a: Answer) -> str:
         blocks.append(sources_html("可能相关的条款（仅供参考）", a.related))
     if a.fallback_reason:
         blocks.append(f'<div class="qa-meta">说明：{esc(a.fallback_reason)}</div>')
+    if answer_id:
+        blocks.append(f'<div class="qa-rid">回答编号：{esc(answer_id)}</div>')
     return "\n\n".join(blocks)
 
 
@@ -187,10 +271,21 @@ def scope_badge(scope: Scope, short: bool = False) -> str:
     return ""
 
 
+def validity_badge(status: str, valid_until: str | None) -> str:
+    """已到期（有效期至2022-12-31）: a cited document that is no longer in force says so.
+
+    >>> validity_badge("已到期", "2022-12-31"), validity_badge("现行", "2027-02-28")
+    ('<span class="qa-badge">已到期（有效期至2022-12-31）</span>', '')
+    """
+    if status == "现行":
+        return ""
+    return f'<span class="qa-badge">{esc(status)}' + (f"（有效期至{esc(valid_until)}）" if valid_until else "") + "</span>"
+
+
 def citation_html(c: Citation) -> str:
     """<details>: the citation and document facts as the summary, the clause when opened."""
     meta = " · ".join(esc(x) for x in (c.doc_number, c.issuer, c.date, c.region) if x)
-    summary = f"<b>[{c.n}]</b> {esc(c.citation)}" + (f' <span class="qa-meta">· {meta}</span>' if meta else "") + scope_badge(c.scope)
+    summary = f"<b>[{c.n}]</b> {esc(c.citation)}" + (f' <span class="qa-meta">· {meta}</span>' if meta else "") + scope_badge(c.scope) + validity_badge(c.doc_status, c.valid_until)
     text = _clause_html(c.text)
     quote = _clause_html(c.quote) if c.quote else ""
     if quote and quote != text and quote in text:  # show which sentence the answer relies on
@@ -239,11 +334,27 @@ def document_rows(documents: list[Document], items: list[Item]) -> list[list]:
     return [[d.title, d.doc_number or "", d.issuer or "", d.date or "", d.region or "", counts.get(d.id, 0)] for d in documents]
 
 
+def document_cards(documents: list[Document], items: list[Item]) -> str:
+    """文件库 on a phone: one card per document (a six-column table does not fit 390 px)."""
+    counts: dict[str, int] = {}
+    for it in items:
+        counts[it.doc_id] = counts.get(it.doc_id, 0) + 1
+    cards = []
+    for d in documents:
+        facts = " · ".join(esc(x) for x in (d.doc_number, d.issuer, d.date, d.region) if x)
+        cards.append(f'<div class="qa-doc-card" data-doc="{esc(d.id)}" role="button"><b>{esc(d.title)}</b>'
+                     f'<div class="qa-meta">{facts}{" · " if facts else ""}{counts.get(d.id, 0)} 条</div></div>')
+    return f'<div class="qa-doc-cards">{"".join(cards)}</div>'
+
+
 def document_html(d: Document, items: list[Item]) -> str:
     facts = " · ".join(esc(x) for x in (d.doc_number, d.issuer, d.date, d.region) if x)
     head = f"<h3>{esc(d.label())}</h3>" + (f'<div class="qa-meta">{facts}</div>' if facts else "")
     if d.attachment_title:
         head += f'<div class="qa-meta">附件：《{esc(d.attachment_title)}》</div>'
+    if d.status != "现行" or d.valid_until:  # 已到期 / 已废止 / 被替代, or the period of a current one
+        period = f"（有效期至{d.valid_until}）" if d.valid_until else ""
+        head += f'<div class="qa-meta qa-validity">状态：{esc(d.status)}{esc(period)}</div>'
     rows = "".join(
         f'<tr><td class="qa-path-cell">{esc(it.citation_path())}</td>'
         f'<td class="qa-kind-cell">{esc(KIND_LABELS.get(it.kind, it.kind))}{scope_badge(it.scope, short=True)}</td>'
@@ -282,10 +393,12 @@ class WebPage:
     without a browser. Each handler asks ``qa_getter()`` for the service afresh: it is
     None until the index has loaded."""
 
-    def __init__(self, qa_getter: Callable[[], "QAService | None"], settings=None, load_error: Callable[[], str | None] = lambda: None):
+    def __init__(self, qa_getter: Callable[[], "QAService | None"], settings=None, load_error: Callable[[], str | None] = lambda: None,
+                 log_getter: Callable[[], "QuestionLog | None"] = lambda: None):
         self.qa_getter = qa_getter
         self.settings = settings
         self.load_error = load_error
+        self.log_getter = log_getter  # the QuestionLog, or None (logging off or unavailable)
 
     def not_ready_text(self) -> str:
         err = self.load_error()
@@ -297,21 +410,22 @@ class WebPage:
         (every POLL_SECONDS) until the service is ready."""
         qa = self.qa_getter()
         if qa is None:
-            regions, docs, rows = [ALL_REGIONS], [(ALL_DOCS, ALL_DOCS)], []
+            regions, docs, rows, cards = [ALL_REGIONS], [(ALL_DOCS, ALL_DOCS)], [], ""
             status = count = self.not_ready_text()
         else:
             idx = qa.index
             regions, docs = region_choices(idx.documents), doc_choices(idx.documents)
-            rows = document_rows(idx.documents, idx.items)
+            rows, cards = document_rows(idx.documents, idx.items), document_cards(idx.documents, idx.items)
             status = (f"已载入 {len(idx.documents)} 份政策文件、{len(idx.items)} 条条款。答复均摘自政策原文并注明出处，"
                       f"仅供参考，具体以原文件和办理部门的解释为准。")
-            count = f"共 {len(idx.documents)} 份文件。点击表格中的一行，或在下方选择文件，查看其全部条款。"
+            count = f"共 {len(idx.documents)} 份文件。点击一份文件，或在下方选择，查看其全部条款。"
         return (
             status,
             gr.Dropdown(choices=regions, value=ALL_REGIONS),
             gr.Dropdown(choices=regions, value=ALL_REGIONS),
             gr.Dropdown(choices=docs, value=ALL_DOCS),
             rows,
+            cards,
             count,
             gr.Dropdown(choices=docs[1:], value=None),
             gr.Timer(active=qa is None and not self.load_error()),  # a failed load will not come right by waiting
@@ -336,12 +450,56 @@ class WebPage:
         if qa is None:
             return self.not_ready_text()
         try:
-            return render_answer(qa.ask(question, history=earlier, filters=make_filters(region)))
+            a = qa.ask(question, history=earlier, filters=make_filters(region))
         except QAError as e:
             return f"⚠ {esc(e.zh)}"
         except Exception:  # the page never shows a traceback
             log.exception("ui: answering %r failed", question[:100])
             return f"⚠ {INTERNAL_ERROR}"
+        qlog = self.log_getter()
+        if qlog is None:
+            return render_answer(a)
+        answer_id = uuid.uuid4().hex[:16]  # random: knowing one answer's id tells nothing of another's
+        qlog.record(answer_id, question, a, "page")
+        return render_answer(a, answer_id)
+
+    # -- 👍 / 👎 ------------------------------------------------------------------------------
+    def vote(self, data: gr.LikeData):
+        """A 👍/👎 under an answer: stored at once; the comment box opens for an optional note.
+        → comment row, note, (answer id, rating) for the comment."""
+        rating = "up" if data.liked is True else "down" if data.liked is False else None
+        m = ANSWER_ID.search(str(data.value))
+        qlog = self.log_getter()
+        if rating is None or m is None or qlog is None:  # un-voting, or an answer from before the log
+            return gr.Row(visible=False), "", None
+        if not qlog.add_feedback(m.group(1), rating):
+            return gr.Row(visible=False), "该回答已超过保存期限，无法评价。", None
+        hint = "谢谢！哪里不对或缺了什么？可以写在下面（选填）。" if rating == "down" else f"{THANKS}也可以补充意见（选填）。"
+        return gr.Row(visible=True), hint, [m.group(1), rating]
+
+    def comment(self, text: str, voted: list | None):
+        """The optional comment on the last vote → comment box, comment row, note."""
+        qlog = self.log_getter()
+        if not voted or qlog is None:
+            return "", gr.Row(visible=False), ""
+        if (text or "").strip():
+            qlog.add_feedback(voted[0], voted[1], text[:500])
+        return "", gr.Row(visible=False), THANKS
+
+    @staticmethod
+    def restore(saved: list | None) -> list:
+        """The conversation kept in the browser (localStorage), shown again after a reload.
+        The browser's storage is the visitor's to edit: only well-formed messages come back
+        (the chat would fail on anything else), and no more than the chat ever holds.
+
+        >>> WebPage.restore([{"role": "user", "content": "企业开办要几天"}, {"role": "hacker"}, 7])
+        [{'role': 'user', 'content': '企业开办要几天'}]
+        """
+        if not isinstance(saved, list):
+            return []
+        ok = [m for m in saved if isinstance(m, dict) and m.get("role") in ("user", "assistant")
+              and isinstance(m.get("content"), (str, list))]
+        return ok[-MAX_RESTORED:]
 
     # -- 坐席检索 -------------------------------------------------------------------------
     def search(self, query: str, region: str | None, doc: str | None):
@@ -366,6 +524,19 @@ class WebPage:
         replies = [h.reply for h in hits]
         picker = gr.Radio(choices=[(str(n), n) for n in range(1, len(hits) + 1)], value=1 if hits else None)
         return status, results_html(hits), picker, (replies[0] if replies else ""), replies
+
+    def compare(self, measure: str | None, region: str | None) -> str:
+        """指标对照: the measure's figures in every document, sub-cases apart, each with its source."""
+        qa = self.qa_getter()
+        if qa is None:
+            return self.not_ready_text()
+        if not measure:
+            return ""
+        from ..figures.compare import comparison
+        from .figures import region_prefix
+
+        place = None if region in (None, "", ALL_REGIONS) else region_prefix(region)
+        return figures_html(comparison(qa.index.figures, measure=measure, region=place))
 
     @staticmethod
     def pick_reply(n: int | None, replies: list[str]) -> str:
@@ -398,32 +569,98 @@ class WebPage:
         return qa.index.documents[row].id
 
 
+def chat_tab(page: WebPage, hotline: str, votes: bool, saved_chat: gr.BrowserState):
+    """政策咨询: the chat, 👍/👎 with a comment box, the question bar; → (region filter, chatbot)."""
+    with gr.Row(equal_height=True):
+        chat_region = gr.Dropdown(choices=[ALL_REGIONS], value=ALL_REGIONS, label="地区（可选）",
+                                  elem_id="chat-region", scale=1, min_width=160)
+        gr.Markdown("可以接着追问，例如先问“企业开办要几天”，再问“那西咸新区呢”。答复中的 [1]、[2] 对应下方的来源，"
+                    "点击来源可展开条款原文。", scale=3, elem_id="chat-hint")
+    chatbot = gr.Chatbot(
+        elem_id="chatbot", show_label=False, height="auto", buttons=["copy"],
+        feedback_options=("Like", "Dislike") if votes else None,
+        placeholder=f"您好！请直接提问营商政策方面的问题，例如企业开办要几天。每条答复都会注明出处文件和条款，"
+                    f"点击来源可展开原文。需要人工服务请拨打{hotline}。",
+    )
+    with gr.Row(visible=False, elem_id="fb-row") as fb_row:
+        fb_text = gr.Textbox(show_label=False, placeholder="您的意见（选填，不要填写姓名、电话等个人信息）", max_length=500,
+                             scale=5, elem_id="fb-comment")
+        fb_send = gr.Button("提交意见", scale=1, min_width=90, elem_id="fb-send")
+    fb_note = gr.Markdown(elem_id="fb-note")
+    voted = gr.State(None)
+    with gr.Row(equal_height=True, elem_id="chat-bar"):
+        msg = gr.Textbox(placeholder="请输入您的问题", show_label=False, scale=6, elem_id="chat-input", autofocus=True, min_width=0)
+        send = gr.Button("发送", variant="primary", scale=1, min_width=56, elem_id="chat-send")
+        clear = gr.Button("清空", scale=1, min_width=56, elem_id="chat-clear")
+    gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="示例问题（点击填入）")
+
+    chat_io: dict[str, Any] = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
+    msg.submit(**chat_io)
+    send.click(**chat_io)
+    clear.click(lambda: ([], [], "", gr.Row(visible=False), "", None), outputs=[chatbot, saved_chat, msg, fb_row, fb_note, voted],
+                show_progress="hidden")
+    # the conversation lives in the browser: saved on every change (the page's load restores it)
+    chatbot.change(lambda h: h, inputs=chatbot, outputs=saved_chat, show_progress="hidden")
+    chatbot.like(page.vote, outputs=[fb_row, fb_note, voted], show_progress="hidden")
+    comment_io: dict[str, Any] = dict(fn=page.comment, inputs=[fb_text, voted], outputs=[fb_text, fb_row, fb_note], show_progress="hidden")
+    fb_send.click(**comment_io)
+    fb_text.submit(**comment_io)
+    return chat_region, chatbot
+
+
+def figures_html(rows) -> str:
+    """The 指标对照 table: one row per figure; documents that disagree on one measure and sub-case
+    are side by side, ended plans marked.
+
+    >>> figures_html([])
+    '<p class="qa-meta">没有找到这个指标的数字。</p>'
+    """
+    from ..figures.table import validity_note
+
+    if not rows:
+        return '<p class="qa-meta">没有找到这个指标的数字。</p>'
+    head = "".join(f"<th>{h}</th>" for h in ("指标", "情形", "数字", "地区", "文件（日期）", "状态", "出处"))
+    body = []
+    for r in rows:
+        status = "；".join(x for x in (validity_note(r) or "现行", None if r.scope.value == "本地政策" else r.scope.value) if x)
+        body.append("<tr>" + "".join(f"<td>{esc(x)}</td>" for x in (
+            r.measure_key or r.measure, r.subcase or "一般情形", r.text + (f"（{r.qualifier}）" if r.qualifier else ""),
+            r.region or "", f"《{r.doc_title}》{(r.date or '')[:10]}", status, r.citation)) + "</tr>")
+    return f'<div class="qa-figures"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def library_tab(page: WebPage):
+    """文件库: a table on wide screens, cards on a phone; → (count, table, cards, document picker)."""
+    doc_count = gr.Markdown(elem_id="doc-count")
+    doc_table = gr.Dataframe(headers=DOC_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
+                             interactive=False, wrap=True, elem_id="doc-table", max_height=560,
+                             column_widths=["40%", "14%", "16%", "9%", "12%", "9%"])
+    doc_cards = gr.HTML(elem_id="doc-cards")  # shown instead of the table on narrow screens (CSS)
+    lib_pick = gr.Textbox(elem_id="lib-pick", elem_classes=["qa-hidden"], show_label=False)  # set by a card tap (PAGE_JS)
+    lib_doc = gr.Dropdown(choices=[], value=None, label="查看文件", elem_id="lib-doc")
+    doc_view = gr.HTML(elem_id="doc-items")
+
+    doc_table.select(page.select_row, outputs=lib_doc, show_progress="hidden")
+    lib_pick.change(lambda v: (v or "").split("#")[0] or None, inputs=lib_pick, outputs=lib_doc, show_progress="hidden")
+    lib_doc.change(page.show_document, inputs=lib_doc, outputs=doc_view, show_progress="hidden")
+    return doc_count, doc_table, doc_cards, lib_doc
+
+
 def build_blocks(page: WebPage) -> gr.Blocks:
+    from .ui_admin import admin_panel
+
     hotline = getattr(page.settings, "hotline", None) or "12345"
+    votes = bool(getattr(page.settings, "log_questions", False))  # 👍/👎 only where they are stored
     with gr.Blocks(title="营商政策问答", analytics_enabled=False) as demo:
-        gr.Markdown("# 营商政策问答\n陕西省及西安、咸阳、西咸新区等地优化营商环境政策的问答与条款检索。"
-                    "接口文档：[/docs](/docs)")
+        # no link to /docs here: citizens have no use for it (and offline it is blank)
+        gr.Markdown("# 营商政策问答\n陕西省及西安、咸阳、西咸新区等地优化营商环境政策的问答与条款检索。", elem_id="qa-head")
         status = gr.Markdown(NOT_READY, elem_id="qa-status")
         timer = gr.Timer(POLL_SECONDS, active=False)
+        saved_chat = gr.BrowserState([], storage_key=CHAT_STORAGE_KEY, secret=CHAT_STORAGE_SECRET)
 
         with gr.Tabs():
             with gr.Tab("政策咨询", id="chat"):
-                with gr.Row(equal_height=True):
-                    chat_region = gr.Dropdown(choices=[ALL_REGIONS], value=ALL_REGIONS, label="地区（可选）",
-                                              elem_id="chat-region", scale=1, min_width=200)
-                    gr.Markdown("可以接着追问，例如先问“企业开办要几天”，再问“那西咸新区呢”。答复中的 [1]、[2] 对应下方的来源，"
-                                "点击来源可展开条款原文。", scale=3)
-                chatbot = gr.Chatbot(
-                    elem_id="chatbot", show_label=False, height=540, buttons=["copy"], feedback_options=None,
-                    placeholder=f"您好！请直接提问营商政策方面的问题，例如企业开办要几天。每条答复都会注明出处文件和条款。"
-                                f"需要人工服务请拨打{hotline}。",
-                )
-                with gr.Row(equal_height=True):
-                    msg = gr.Textbox(placeholder="请输入您的问题，按回车发送", show_label=False, scale=6, elem_id="chat-input",
-                                     autofocus=True)
-                    send = gr.Button("发送", variant="primary", scale=1, min_width=80, elem_id="chat-send")
-                    clear = gr.Button("清空对话", scale=1, min_width=80)
-                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="示例问题（点击填入）")
+                chat_region, chatbot = chat_tab(page, hotline, votes, saved_chat)
 
             with gr.Tab("坐席检索", id="search"):
                 gr.Markdown("输入关键词即可检索（边输入边出结果）。选中一条结果后，点击“复制答复口径”即可复制带出处的标准答复。")
@@ -442,24 +679,20 @@ def build_blocks(page: WebPage) -> gr.Blocks:
                         copy_btn = gr.Button("复制答复口径", variant="primary", elem_id="copy-reply")
                         copy_note = gr.Markdown(elem_id="copy-note")
                 replies = gr.State([])
+                with gr.Accordion("指标对照：同一指标在各地、各文件中的数字", open=False, elem_id="figures-panel"):
+                    f_measure = gr.Dropdown(choices=[m.key for m in measures().measures], value=None, label="指标",
+                                            elem_id="figures-measure")
+                    f_table = gr.HTML(elem_id="figures-table")
 
             with gr.Tab("文件库", id="library"):
-                doc_count = gr.Markdown(elem_id="doc-count")
-                doc_table = gr.Dataframe(headers=DOC_HEADERS, datatype=["str", "str", "str", "str", "str", "number"],
-                                         interactive=False, wrap=True, elem_id="doc-table", max_height=560,
-                                         column_widths=["40%", "14%", "16%", "9%", "12%", "9%"])
-                lib_doc = gr.Dropdown(choices=[], value=None, label="查看文件", elem_id="lib-doc")
-                doc_view = gr.HTML(elem_id="doc-items")
+                doc_count, doc_table, doc_cards, lib_doc = library_tab(page)
+                admin_panel(page.settings, page.qa_getter)  # only with QA_ADMIN_KEYS
 
         # -- wiring ------------------------------------------------------------------------
-        init_outputs = [status, chat_region, s_region, s_doc, doc_table, doc_count, lib_doc, timer]
+        init_outputs = [status, chat_region, s_region, s_doc, doc_table, doc_cards, doc_count, lib_doc, timer]
         demo.load(page.init, outputs=init_outputs, show_progress="hidden")
         timer.tick(page.init, outputs=init_outputs, show_progress="hidden")
-
-        chat_io: dict[str, Any] = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
-        msg.submit(**chat_io)
-        send.click(**chat_io)
-        clear.click(lambda: ([], ""), outputs=[chatbot, msg], show_progress="hidden")
+        demo.load(page.restore, inputs=saved_chat, outputs=chatbot, show_progress="hidden")
 
         # "always_last": while the agent types, only the newest text is searched once the
         # previous search is done, so fast typing never queues stale searches.
@@ -470,9 +703,8 @@ def build_blocks(page: WebPage) -> gr.Blocks:
         s_doc.change(**search_io)
         picker.input(page.pick_reply, inputs=[picker, replies], outputs=reply, show_progress="hidden")
         copy_btn.click(page.copied, inputs=reply, outputs=copy_note, js=COPY_JS, show_progress="hidden")
-
-        doc_table.select(page.select_row, outputs=lib_doc, show_progress="hidden")
-        lib_doc.change(page.show_document, inputs=lib_doc, outputs=doc_view, show_progress="hidden")
+        f_measure.change(page.compare, inputs=[f_measure, s_region], outputs=f_table, show_progress="hidden")
+        s_region.change(page.compare, inputs=[f_measure, s_region], outputs=f_table, show_progress="hidden")
     return demo
 
 
@@ -514,14 +746,17 @@ def mount_ui(app, holder: "ServiceHolder") -> None:
     """Build the page and mount it at "/"; call after every API route is defined, since
     the mount catches all paths that come after it."""
     # what the page may say of a failed start: the public reason, never the log's paths
-    page = WebPage(lambda: holder.service, holder.settings, lambda: (holder.public_error or (None, None))[0])
+    page = WebPage(lambda: holder.service, holder.settings, lambda: (holder.public_error or (None, None))[0],
+                   log_getter=lambda: getattr(app.state, "qalog", None))
     keep_api_errors(app)
     theme = gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=CJK_FONTS, font_mono=MONO_FONTS)
     blocks = build_blocks(page)
     # a bounded queue: unread jobs beyond it are refused instead of piling up in memory
     blocks.queue(max_size=QUEUE_MAX_SIZE)
     gr.mount_gradio_app(app, blocks, path="/", footer_links=[], ssr_mode=False, theme=theme, css=CSS,
-                        show_error=False)
+                        show_error=False, js=PAGE_JS)
+    # innermost (add_middleware would make it the outermost, outside the gzip layer)
+    app.user_middleware.append(Middleware(ChineseLang))
     _unknown_page_calls_are_404(app)
 
 
@@ -540,3 +775,32 @@ def _unknown_page_calls_are_404(app) -> None:
     for route in app.router.routes:
         if isinstance(route, Mount) and route.path == "":
             cast(FastAPI, route.app).add_exception_handler(FnIndexInferError, unknown)
+
+
+class ChineseLang:
+    """Gradio's page says <html lang="en">: screen readers then read Chinese with an English
+    voice and browsers offer to translate. Rewritten to zh-CN on the page's HTML only."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/":
+            return await self.app(scope, receive, send)
+        start, body = {}, []
+
+        async def buffered(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":  # e.g. the test client's http.response.debug
+                return await send(message)
+            body.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            html_bytes = b"".join(body).replace(b'<html\n\tlang="en"', b'<html\n\tlang="zh-CN"', 1).replace(b'<html lang="en"', b'<html lang="zh-CN"', 1)
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send({**start, "headers": [*headers, (b"content-length", str(len(html_bytes)).encode())]})
+            await send({"type": "http.response.body", "body": html_bytes})
+
+        await self.app(scope, receive, buffered)

@@ -1,0 +1,193 @@
+"""Answers to 多久 / 多少 questions from the figure table.
+
+The asked measure (企业开办, 获得用气 …) is read from the question through the lexicon;
+its rows in the retrieved clauses answer, grouped by sub-case, so that a gas connection
+without external works is never set against one with them. Within a group the asker's
+region comes first, then current plans before ended ones, then the newest. The answer's
+first line says every figure with its place; the quoted sentences follow.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..corpus.notes import find_notes
+from ..figures.extract import AMOUNT_CLASSES, COUNT_CLASSES, TIME_CLASSES
+from ..figures.table import ANSWERING_KINDS, FigureTable, validity_note
+from ..lexicon import measures
+from ..models import Conflict, ConflictValue, FigureRow, Scope
+from ..retrieve.retriever import SearchResult
+from .params import FIGURE_PARAMS as PARAMS
+from .picks import Pick
+
+
+@dataclass
+class FigureAnswer:
+    direct: str  # the one-line answer; its [n] markers refer to ``picks`` (1-based)
+    picks: list[Pick]
+    conflicts: list[Conflict]
+
+
+def wanted_classes(intents: set[str], question: str) -> set[str]:
+    """The unit classes that answer: 多久 wants durations, 多少钱 amounts, 几个/几项 counts."""
+    if "time" in intents:
+        return TIME_CLASSES
+    if re.search(PARAMS.amount_words, question):
+        return {"元", "%"}
+    return AMOUNT_CLASSES | COUNT_CLASSES if "amount" in intents else set()
+
+
+def asked_measures(text: str) -> list[str]:
+    """Measure keys a question names through one of the lexicon's aliases (its own words or
+    the policy terms its colloquial words were rewritten to)."""
+    return measures().measures_in(text)
+
+
+def on_topic(keys: list[str], result: SearchResult, table: FigureTable, classes: set[str], depth: int = 3) -> bool:
+    """Is the asked measure what the best clauses are about? When the best clause states a
+    figure of the asked kind for another measure (预约账号生成 4小时 for a question that
+    also says 注册公司), the question is about that figure, not the measure its words expand to."""
+    top = [r for r in table.by_item.get(result.hits[0].item.id, []) if r.unit_class in classes and r.kind in ANSWERING_KINDS]
+    if top and not any(r.measure_key in keys for r in top):
+        return False
+    return any(r.measure_key in keys for h in result.hits[:depth] for r in table.by_item.get(h.item.id, []))
+
+
+def figure_answer(question: str, result: SearchResult, table: FigureTable, regions: list[str]) -> FigureAnswer | None:
+    """The answer from the table, or None when the table has no row for what was asked."""
+    plan = result.plan
+    classes = wanted_classes(plan.intents, question)
+    if not classes or not result.hits:
+        return None
+    keys = asked_measures(plan.normalized + " " + " ".join(plan.expansions))
+    if not keys or not on_topic(keys, result, table, classes):
+        return None
+    rows = _rows(keys, result, table, classes)
+    if not rows:
+        return None
+    groups = _groups(rows, plan.normalized, regions)
+    picks, numbers = _picks(groups, result)
+    direct = "\n".join(_group_line(g, numbers, len(groups) > 1) for g in groups)
+    conflicts = [c for g in groups if (c := _conflict(g, numbers))]
+    return FigureAnswer(direct=direct, picks=picks, conflicts=conflicts)
+
+
+def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: set[str]) -> list[FigureRow]:
+    hits = {h.item.id: h for h in result.hits}
+    floor = PARAMS.rank_floor * result.hits[0].score
+    rows = [r for k in keys for r in table.by_measure.get(k, [])
+            if r.item_id in hits and hits[r.item_id].score >= floor and r.kind in ANSWERING_KINDS and r.unit_class in classes]
+    # one document saying one figure twice (its summary and its measure) is one row
+    seen, out = set(), []
+    for r in sorted(rows, key=lambda r: -hits[r.item_id].score):
+        sig = (r.doc_id, r.measure_key, r.subcase, r.value, r.value_max, r.unit_class)
+        if sig not in seen:
+            seen.add(sig)
+            out.append(r)
+    return out
+
+
+def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[list[FigureRow]]:
+    """Rows by (measure, sub-case, unit); a sub-case the question names keeps only its group."""
+    lx = measures()
+    asked = {s.label for s in lx.subcases_in(question)}
+    by: dict[tuple, list[FigureRow]] = defaultdict(list)
+    for r in rows:
+        by[(r.measure_key, r.subcase, r.unit_class)].append(r)
+    groups = list(by.values())
+    if asked and any(g[0].subcase in asked for g in groups):
+        groups = [g for g in groups if g[0].subcase in asked]
+    for g in groups:
+        g.sort(key=lambda r: _row_order(r, regions))
+    # the general case before named sub-cases, then by how many documents say it
+    groups.sort(key=lambda g: (g[0].subcase != "", -len(g)))
+    return _trim(groups)
+
+
+def _trim(groups: list[list[FigureRow]]) -> list[list[FigureRow]]:
+    out, n = [], 0
+    for g in groups[: PARAMS.max_groups]:
+        room = PARAMS.max_rows - n
+        if room <= 0:
+            break
+        out.append(g[:room])
+        n += len(out[-1])
+    return out
+
+
+def _row_order(r: FigureRow, regions: list[str]) -> tuple:
+    from .conflicts import SPECIFICITY
+
+    asked = bool(regions) and (r.region or "").startswith(tuple(regions))
+    newest = tuple(-int(p) for p in (r.date or "0").split("-") if p.isdigit()) + (1, 1)  # a bare year sorts after its dates
+    return (not asked, validity_note(r) is not None, r.scope != Scope.rule, newest[:3], -SPECIFICITY.get(r.level, 0))
+
+
+def _picks(groups: list[list[FigureRow]], result: SearchResult) -> tuple[list[Pick], dict[str, int]]:
+    """One citation per clause, numbered in the order the rows are shown."""
+    hits = {h.item.id: h for h in result.hits}
+    picks: list[Pick] = []
+    numbers: dict[str, int] = {}
+    for g in groups:
+        for r in g:
+            if r.item_id not in numbers:
+                picks.append(Pick(hits[r.item_id], r.sentence, "figure", hits[r.item_id].score))
+                numbers[r.item_id] = len(picks)
+            picks[numbers[r.item_id] - 1].rows.append(r)
+    return picks, numbers
+
+
+def _where(r: FigureRow) -> str:
+    year = (r.date or "")[:4]
+    bits = [r.region or "未注明地区", f"《{r.doc_title}》" + (f"（{year}年）" if year else "")]
+    if r.scope == Scope.other_province:
+        bits.insert(0, "【省外经验，非陕西规定】")
+    return "".join(bits)
+
+
+def _value(r: FigureRow) -> str:
+    v = r.text
+    if r.comparator in ("以内", "内", "以上", "以下", "左右", "之内"):
+        v += r.comparator
+    elif r.comparator in ("不超过", "不少于", "不低于", "控制在"):
+        v = r.comparator + v
+    notes = [n for n in (r.qualifier, validity_note(r)) if n]
+    return v + (f"（{'，'.join(notes)}）" if notes else "")
+
+
+def _group_line(g: list[FigureRow], numbers: dict[str, int], label_subcase: bool) -> str:
+    head = g[0]
+    name = head.measure_key or head.measure
+    if head.subcase:
+        name += f"（{head.subcase}）"
+    by_value: dict[tuple, list[FigureRow]] = defaultdict(list)
+    for r in g:
+        by_value[(r.value, r.value_max)].append(r)
+    parts = []
+    for rows in by_value.values():
+        places = "、".join(f"{_where(r)}[{numbers[r.item_id]}]" for r in rows)
+        parts.append(f"{_value(rows[0])}：{places}")
+    if len(by_value) == 1:
+        return f"{name}：{parts[0]}。"
+    return f"{name}，各文件规定不同——" + "；".join(parts) + "。"
+
+
+def _conflict(g: list[FigureRow], numbers: dict[str, int]) -> Conflict | None:
+    if len({(r.value, r.value_max) for r in g}) < 2 or len({r.doc_id for r in g}) < 2:
+        return None
+    from .conflicts import explain_rows
+
+    values = [ConflictValue(value=r.text, citation_n=numbers[r.item_id], region=r.region, doc_title=r.doc_title,
+                            date=r.date, subcase=r.subcase or None, validity=validity_note(r), qualifier=r.qualifier or None,
+                            scope_note="省外经验，非陕西规定" if r.scope == Scope.other_province else
+                            "典型案例" if r.scope == Scope.case_study else None) for r in g]
+    topic = (g[0].measure_key or g[0].measure) + (f"（{g[0].subcase}）" if g[0].subcase else "")
+    return Conflict(topic=topic, values=values, explanation=explain_rows(g))
+
+
+def without_notes(sentence: str) -> str:
+    """The sentence an entrepreneur reads: responsibility notes stay in the source details."""
+    for note in find_notes(sentence):
+        sentence = sentence.replace(note, "")
+    return sentence.strip()

@@ -1,0 +1,69 @@
+"""The lexicon is data with provenance: every entry names its source, every term it maps to
+occurs in the corpus, and it loads in one place, quickly."""
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from qa_service import lexicon
+
+
+@pytest.fixture(scope="module")
+def corpus_text(corpus):
+    return "".join(i.text for i in corpus.items) + "".join(d.title for d in corpus.documents)
+
+
+def test_every_mapped_term_occurs_in_the_corpus(corpus_text):
+    missing = [(s.source, t) for s in lexicon.synonyms() for t in s.terms if t not in corpus_text]
+    missing += [("cilin.tsv", t) for ts in lexicon.cilin_map().values() for t in ts if t not in corpus_text]
+    missing += [("intents.toml", t) for i in lexicon.intents() for t in i.expansions if t not in corpus_text]
+    missing += [("domain_terms.txt", t) for t in lexicon.domain_terms() if t not in corpus_text]
+    assert not missing, missing[:20]
+
+
+def test_every_entry_names_its_source():
+    for name, key in [("colloquial.toml", "synonym"), ("glossary.toml", "term"), ("intents.toml", "intent"),
+                      ("regions.toml", "region"), ("measures.toml", "measure"), ("measures.toml", "subcase")]:
+        entries = tomllib.loads((lexicon.HERE / name).read_text(encoding="utf-8"))[key]
+        assert entries and all(e.get("source", "").strip() for e in entries), name
+    for name in ("cilin.tsv", "places.tsv"):
+        assert (lexicon.HERE / name).read_text(encoding="utf-8").startswith("# source:"), name
+
+
+def test_cilin_rows_are_words_the_corpus_does_not_use(corpus_text):
+    table = lexicon.cilin_map()
+    assert len(table) > 500
+    assert not [w for w in table if w in corpus_text][:5]
+
+
+def test_regions_are_the_ones_documents_carry(corpus):
+    carried = {d.region for d in corpus.documents if d.region}
+    for _, region in lexicon.places().region_patterns:
+        assert any(r.startswith(region) for r in carried), region
+    p = lexicon.places()
+    assert p.regions_in("在长安区开店") == ["西安市"] and p.regions_in("秦都区") == ["咸阳市"]
+    assert p.foreign_in("杭州和广东省的做法") == ["杭州", "广东省"] and p.foreign_in("西安开公司") == []
+
+
+def test_no_word_lists_left_in_the_python_modules():
+    """Literal lists of words (three or more quoted CJK words in a row) belong in lexicon files."""
+    import pathlib
+
+    root = pathlib.Path(lexicon.__file__).parents[1]
+    offenders = []
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r'"[\u4e00-\u9fff]{2,}(?: [\u4e00-\u9fff]{1,}){8,}', text):
+            offenders.append(f"{path.relative_to(root)}: {m.group(0)[:30]}")
+    assert not offenders, offenders
+
+
+def test_typos_homophones_and_glossary_reach_the_documents_terms():
+    from qa_service.retrieve.query import analyze
+
+    assert "营业执照" in analyze("怎么办business license").normalized
+    assert analyze("請問企業開辦要幾天").normalized == "企业开办要几天"
+    assert "餐饮" in analyze("开个火锅店要办什么证").expansions
+    assert "工资" in analyze("老板拖欠工钱怎么办").variants
