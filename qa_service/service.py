@@ -127,7 +127,8 @@ class QAService:
         q = validate_question(question, max_chars=self.settings.max_question_chars)
         self._watch.poll()
         retriever = self.retriever  # one index for the whole question, even if a new build is swapped in meanwhile
-        resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=retriever.names_topic)
+        resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=retriever.names_topic,
+                           context_chars=HISTORY_CHARS)
         with self._cpu:
             result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
             answer = self._doc_status(compose(q, result, hotline=self.settings.hotline, figures=retriever.index.figures,
