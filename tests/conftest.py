@@ -107,8 +107,11 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(settings, qa):
-    """The full app (API + web page) serving the real index."""
+    """The full app (API + web page) serving the real index. Every test file that uses it asks
+    from one address, so together they pass any per-minute API budget (test_api's, then
+    test_figures' within the minute); the budget itself is tested on servers of its own
+    (test_api, test_guard, test_robustness)."""
     from qa_service.serve.api import create_app
 
-    with LiveServer(create_app(settings, service=qa)) as srv:
+    with LiveServer(create_app(settings.model_copy(update={"rate_limit": ""}), service=qa)) as srv:
         yield srv
