@@ -126,6 +126,25 @@ def test_long_requests_take_more_of_the_budget(settings, qa):
 
 
 # -- 3. connections ----------------------------------------------------------------------------
+def test_the_admin_routes_take_the_admin_key_and_uploads_have_their_own_body_limit(settings, qa):
+    """/api/v1/admin/… is not behind the client keys (its routes check QA_ADMIN_KEYS); a document
+    upload may be larger than the 1 MB of every other body, up to QA_MAX_UPLOAD_MB."""
+    with serve(settings, qa, api_keys="k1", admin_keys="admin-secret", max_upload_mb=2, rate_limit="") as srv, \
+            httpx.Client(base_url=srv.url, timeout=60) as c:
+        assert c.get("/api/v1/admin/history", headers={"X-Admin-Key": "admin-secret"}).status_code == 200  # no client key
+        assert "管理密钥" in assert_error(c.get("/api/v1/admin/history"), 401, "unauthorized")["message"]  # the route's refusal
+        assert_error(c.get("/api/v1/admin/history", headers={"X-API-Key": "k1"}), 401, "unauthorized")  # a client key is no admin key
+        assert_error(c.get("/api/v1/documents"), 401, "unauthorized")  # the rest of the API still needs a client key
+        # 1.5 MB passes the body limits and reaches the route, which refuses the wrong key (nothing is written)
+        r = c.post("/api/v1/admin/documents", headers={"X-Admin-Key": "wrong"}, files={"file": ("a.pdf", b"%PDF" + b"0" * 1_500_000)})
+        assert_error(r, 401, "unauthorized")
+        r = c.post("/api/v1/admin/documents", headers={"X-Admin-Key": "admin-secret"}, files={"file": ("b.pdf", b"%PDF" + b"0" * 3_000_000)})
+        assert "2 MB" in assert_error(r, 413, "file_too_large")["message"]
+        big = json.dumps({"question": Q, "history": ["企" * 1000] * 400})
+        assert_error(c.post("/api/v1/ask", content=big, headers={"X-API-Key": "k1", "content-type": "application/json"}),
+                     413, "request_too_large")  # other bodies keep the 1 MB limit
+
+
 def _connect(port: int) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     return s

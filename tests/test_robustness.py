@@ -674,6 +674,28 @@ def test_an_edited_figure_in_a_published_build_is_refused_and_rebuilt(tmp_path, 
     assert (served.index.path / "items.jsonl").read_text(encoding="utf-8") == text  # the clauses as printed again
 
 
+def test_the_figure_table_is_checksummed_and_a_stored_calibration_keeps_the_build_valid(tmp_path):
+    """figures.jsonl (the 指标对照 table, read as it is) is covered by the manifest's sha256;
+    manifest.json itself is not, since `qa-service eval calibrate` rewrites it in the served build."""
+    from qa_service.evaluation.calibrate import store
+    from qa_service.retrieve.answerability import Calibration
+
+    d = copy_index(tmp_path / "index")
+    build = current_build(d)
+    assert "figures.jsonl" in json.loads((build / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    cal = Calibration("test-model", {"cover": -1.0}, 0.5, 0.42, {"gold": ["test"]})
+    store(build, cal)
+    assert read_build(build).manifest["calibration"]["threshold"] == 0.42  # still loads
+
+    figures = build / "figures.jsonl"
+    text = figures.read_text(encoding="utf-8")
+    assert "工作日" in text
+    figures.write_text(text.replace("工作日", "日", 1), encoding="utf-8")  # one unit changed
+    with pytest.raises(IndexUnavailable) as ei:
+        read_build(build)
+    assert ei.value.code == "index_corrupt" and "figures.jsonl" in ei.value.en
+
+
 def test_serve_listens_at_once_and_answers_503_starting_while_it_builds(tmp_path):
     d = tmp_path / "index"
     d.mkdir()
