@@ -145,6 +145,20 @@ def test_the_admin_routes_take_the_admin_key_and_uploads_have_their_own_body_lim
                      413, "request_too_large")  # other bodies keep the 1 MB limit
 
 
+def test_the_page_takes_document_files_only_with_its_administrator_panel(settings, qa):
+    """The 文件库's administrator panel (QA_ADMIN_KEYS) uploads through Gradio's /gradio_api/upload:
+    then that path has the upload limit; without the panel it has the 1 MB of every body."""
+    def upload(c: httpx.Client, size: int) -> httpx.Response:
+        return c.post("/gradio_api/upload", files={"files": ("p.pdf", b"%PDF" + b"0" * size)})
+
+    with serve(settings, qa, with_ui=True, admin_keys="admin-secret", max_upload_mb=2, rate_limit="") as srv, \
+            httpx.Client(base_url=srv.url, timeout=60) as c:
+        assert upload(c, 1_500_000).status_code == 200
+        assert_error(upload(c, 3_000_000), 413, "file_too_large")
+    with serve(settings, qa, with_ui=True, max_upload_mb=2, rate_limit="") as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        assert_error(upload(c, 1_500_000), 413, "request_too_large")
+
+
 def _connect(port: int) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     return s

@@ -31,7 +31,7 @@ from ..config import Settings
 from ..service import QAService
 from . import admin, ask, documents, feedback, figures, health, openai, search
 from .deps import NotReady, ServiceHolder
-from .errors import MAX_BODY_BYTES, UPLOAD_PATH, SafeJSONResponse, install_handlers, upload_limit_bytes
+from .errors import MAX_BODY_BYTES, SafeJSONResponse, install_handlers, upload_limit_bytes, upload_paths
 from .feedback import close_log, open_log
 from .guard import API_PREFIXES, BodyLimit, Envelope
 from .limiter import RateLimits
@@ -79,9 +79,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list(), allow_methods=["GET", "POST", "OPTIONS"],
                        allow_headers=["*"], expose_headers=["X-Request-ID", "X-Response-Time-ms", "Retry-After"])
     # inside the envelope, so that a body cut off mid-stream still gets a JSON 413 with its request id;
-    # the document uploads of the admin API get their own, larger limit (QA_MAX_UPLOAD_MB)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt=(UPLOAD_PATH,))
-    app.add_middleware(BodyLimit, max_bytes=upload_limit_bytes(settings), prefixes=(UPLOAD_PATH,))
+    # document uploads (the admin API, the page's administrator panel) get their own, larger limit (QA_MAX_UPLOAD_MB)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt=upload_paths(settings))
+    app.add_middleware(BodyLimit, max_bytes=upload_limit_bytes(settings), prefixes=upload_paths(settings))
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # the page's ~1 MB of scripts; never event streams (Starlette skips them)
     limits = RateLimits(settings.rate_limit_storage, api=settings.rate_limit, page=settings.page_rate_limit,
                         auth_fail=settings.auth_fail_limit)

@@ -23,6 +23,7 @@ from .schemas import ErrorBody
 MAX_BODY_BYTES = 1_000_000  # the largest valid request (20 turns of 4000 characters, \u-escaped) is under half of it
 ADMIN_PREFIX = "/api/v1/admin"  # serve/admin.py and the question log's admin view: their own keys (QA_ADMIN_KEYS)
 UPLOAD_PATH = ADMIN_PREFIX + "/documents"  # document uploads: limited by QA_MAX_UPLOAD_MB instead of MAX_BODY_BYTES
+PAGE_UPLOAD_PATH = "/gradio_api/upload"  # the page's files: the 文件库's administrator panel (serve/ui_admin.py)
 
 _ERR = {"model": ErrorBody}
 # what any /api/ or /v1/ operation can answer besides 200; 401 only when QA_API_KEYS is set
@@ -63,9 +64,18 @@ def upload_limit_bytes(settings: Settings) -> int:
     return settings.max_upload_mb * 1024 * 1024 + 65536
 
 
+def upload_paths(settings: Settings) -> tuple[str, ...]:
+    """Where a document may be uploaded, with its own limit: the admin API, and the page's file
+    upload when the page has the administrator panel (QA_ADMIN_KEYS); without the panel the
+    page takes no file larger than any other body."""
+    return (UPLOAD_PATH, PAGE_UPLOAD_PATH) if settings.admin_key_set() else (UPLOAD_PATH,)
+
+
 def too_large(request: Request) -> SafeJSONResponse:
-    if request.url.path.startswith(UPLOAD_PATH):  # document uploads have their own limit
-        mb = holder_of(request).settings.max_upload_mb
+    # a document upload has its own limit: the envelope notes it on the request (the page's
+    # mounted app, which may answer this, does not know the settings)
+    mb = getattr(request.state, "upload_mb", None)
+    if mb is not None:
         return error(413, "file_too_large", f"文件太大，上限为 {mb} MB", f"the file exceeds {mb} MB (QA_MAX_UPLOAD_MB)", request)
     limit_kb = MAX_BODY_BYTES // 1000
     return error(413, "request_too_large", f"请求体太大，请控制在{limit_kb}KB以内", f"the request body exceeds {limit_kb} kB", request)

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from .errors import ADMIN_PREFIX, MAX_BODY_BYTES, UPLOAD_PATH, RequestTooLarge, error, http_error, too_large, upload_limit_bytes
+from .errors import ADMIN_PREFIX, MAX_BODY_BYTES, RequestTooLarge, error, http_error, too_large, upload_limit_bytes, upload_paths
 from .limiter import RateLimits
 
 log = logging.getLogger("qa_service.api")
@@ -141,6 +141,8 @@ class Envelope:
         self.app = app
         self.keys = settings.api_key_set()
         self.upload_bytes = upload_limit_bytes(settings)
+        self.upload_mb = settings.max_upload_mb
+        self.upload_paths = upload_paths(settings)
         self.page_needs_key = settings.page_access == "key"
         self.proxies = trusted_networks(settings.trusted_proxies)
         self.limits = limits
@@ -151,6 +153,8 @@ class Envelope:
         request = Request(scope)
         rid = request_id_from(request.headers.get("x-request-id", ""))
         request.state.request_id = rid
+        if scope["path"].startswith(self.upload_paths):
+            request.state.upload_mb = self.upload_mb  # its 413 names this limit (errors.too_large)
         stamped = _Stamped(request, send, rewrite_errors=not scope["path"].startswith(API_PREFIXES))
         refused = await self.gate(request)
         if refused is not None:
@@ -188,7 +192,7 @@ class Envelope:
             wait = 0.0
         if wait:
             return self.rate_limited(request, wait)
-        return refuse_body(request, self.upload_bytes)
+        return refuse_body(request, self.upload_bytes, self.upload_paths)
 
     @staticmethod
     def rate_limited(request: Request, wait: float) -> Responder:
@@ -218,11 +222,11 @@ def request_cost(request: Request) -> int:
     return max(1, min(MAX_COST, -(-size // COST_BYTES)))
 
 
-def refuse_body(request: Request, upload_bytes: int = MAX_BODY_BYTES) -> Responder | None:
-    """413 / 415 from the headers alone, before a byte of the body is read (a document upload
-    may be up to ``upload_bytes``)."""
+def refuse_body(request: Request, upload_bytes: int = MAX_BODY_BYTES, uploads: tuple[str, ...] = ()) -> Responder | None:
+    """413 / 415 from the headers alone, before a byte of the body is read (a document upload,
+    under one of ``uploads``, may be up to ``upload_bytes``)."""
     length = request.headers.get("content-length", "")
-    limit = upload_bytes if request.url.path.startswith(UPLOAD_PATH) else MAX_BODY_BYTES
+    limit = upload_bytes if uploads and request.url.path.startswith(uploads) else MAX_BODY_BYTES
     if length.isdigit() and int(length) > limit:
         return too_large(request)
     if request.method != "POST" or request.url.path not in JSON_BODY_PATHS:
