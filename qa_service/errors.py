@@ -7,6 +7,10 @@ message in Chinese and English; the API maps it to a 4xx, the CLI to exit code 2
 Traceback (most recent call last):
 ...
 qa_service.errors.QAError: question_empty: 问题不能为空 / the question is empty
+>>> validate_question(chr(0xD800) + "企业开办要几天", max_chars=500)
+Traceback (most recent call last):
+...
+qa_service.errors.QAError: question_invalid: 问题包含无法识别的字符（无效的 Unicode 编码），请用文字描述您的问题 / the question contains text that is not valid Unicode (a lone surrogate)
 """
 from __future__ import annotations
 
@@ -32,7 +36,12 @@ def validate_question(q: object, *, max_chars: int, field: str = "question") -> 
     if len(q) > max_chars:
         raise QAError("question_too_long", f"问题太长（{len(q)}字），请控制在{max_chars}字以内",
                       f"the question has {len(q)} characters; the limit is {max_chars}", field=field)
-    bad = sum(1 for c in q if unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") and c not in "\t\n\r")
+    if any("\ud800" <= c <= "\udfff" for c in q):
+        # a lone surrogate (JSON allows "\ud800") is no character at all: it cannot be encoded as
+        # UTF-8, so it would break the answer that quotes the question back
+        raise QAError("question_invalid", "问题包含无法识别的字符（无效的 Unicode 编码），请用文字描述您的问题",
+                      "the question contains text that is not valid Unicode (a lone surrogate)", field=field)
+    bad = sum(1 for c in q if unicodedata.category(c) in ("Cc", "Co", "Cn") and c not in "\t\n\r")
     meaningful = sum(1 for c in q if c.isalnum())
     if "\x00" in q or bad > max(2, len(q) // 10) or meaningful == 0:
         raise QAError("question_invalid", "问题包含无法识别的字符，请用文字描述您的问题",

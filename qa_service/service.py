@@ -28,23 +28,28 @@ Mode = Literal["extractive", "llm", "auto"]
 NOT_CONFIGURED = "未配置大模型（QA_LLM_BASE_URL）/ LLM mode is not configured"
 ANSWER_POOL = 30  # clauses the composer may draw on (it cites at most 4, or 6 differing figures)
 HISTORY_TURNS = 5  # follow-ups lean on the last few questions only
+# A follow-up is searched together with the previous question, so that question's length is
+# paid again: 5 turns of 500 random characters cost 2.4 s of CPU (67x a new question). What a follow-up needs of it
+# (the topic, the place, what was asked) is in its first words; real questions are ~10-40 characters.
+HISTORY_CHARS = 40
 
 
 def clean_history(history: list[str] | None, max_chars: int) -> list[str]:
-    """The earlier questions a follow-up may lean on: readable text only, each cut to the
-    question limit. A follow-up's search text includes the previous question, so an
-    unchecked 100k-character turn would cost minutes of CPU per request.
+    """The earlier questions a follow-up may lean on: the last HISTORY_TURNS, readable text
+    only, each cut to HISTORY_CHARS. A follow-up's search text includes the previous question,
+    so its length is paid again: cut, a follow-up costs about as much as a new question.
 
     >>> h = clean_history(["企业开办要几天", "😀😀", 7, "企" * 900], max_chars=500)
     >>> h[0], len(h), len(h[-1])
-    ('企业开办要几天', 2, 500)
+    ('企业开办要几天', 2, 40)
     """
     out = []
+    limit = min(max_chars, HISTORY_CHARS)
     for h in (history or [])[-HISTORY_TURNS:]:
         if not isinstance(h, str):
             continue
         try:
-            out.append(validate_question(h.strip()[:max_chars], max_chars=max_chars))
+            out.append(validate_question(h.strip()[:limit], max_chars=limit))
         except QAError:
             continue  # an unreadable earlier turn is no context, not an error of this question
     return out
@@ -122,7 +127,8 @@ class QAService:
         q = validate_question(question, max_chars=self.settings.max_question_chars)
         self._watch.poll()
         retriever = self.retriever  # one index for the whole question, even if a new build is swapped in meanwhile
-        resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=retriever.names_topic)
+        resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=retriever.names_topic,
+                           context_chars=HISTORY_CHARS)
         with self._cpu:
             result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
             answer = self._doc_status(compose(q, result, hotline=self.settings.hotline, figures=retriever.index.figures,
@@ -152,8 +158,9 @@ class QAService:
         use_llm = (mode == "llm" or (mode == "auto" and self._llm is not None)) and self._llm is not None and base.found
         if mode == "llm" and self._llm is None:
             base.fallback_reason = NOT_CONFIGURED
-        if use_llm:
-            final = yield from self._llm.stream(base, result)
+        if use_llm and self._llm is not None:
+            # stream() returns the final Answer (its annotation, Iterator, does not say so)
+            final = (yield from self._llm.stream(base, result)) or base  # type: ignore[func-returns-value]
         else:
             for line in base.answer.splitlines(keepends=True):
                 yield "delta", line

@@ -73,7 +73,15 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.ready_path = ready_path
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        from qa_service.config import Settings
+        from qa_service.serve.server import uvicorn_config
+
+        # the service's own uvicorn configuration (connection cap, timeouts, no Server header);
+        # another app (the LLM tests' fake model server) gets the default settings' figures
+        holder = getattr(app.state, "holder", None)
+        settings = holder.settings if holder is not None else Settings()
+        config = uvicorn_config(app, settings, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):
@@ -99,8 +107,11 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(settings, qa):
-    """The full app (API + web page) serving the real index."""
+    """The full app (API + web page) serving the real index. Every test file that uses it asks
+    from one address, so together they pass any per-minute API budget (test_api's, then
+    test_figures' within the minute); the budget itself is tested on servers of its own
+    (test_api, test_guard, test_robustness)."""
     from qa_service.serve.api import create_app
 
-    with LiveServer(create_app(settings, service=qa)) as srv:
+    with LiveServer(create_app(settings.model_copy(update={"rate_limit": ""}), service=qa)) as srv:
         yield srv

@@ -252,3 +252,69 @@ def test_a_bug_in_the_service_still_answers_json_with_its_request_id(settings, q
         assert float(r.headers["x-response-time-ms"]) >= 0
         ok = c.post("/api/v1/ask", json={"question": "企业开办要几天"})
         assert ok.status_code == 200 and ok.json()["citations"]
+
+
+# -- text that cannot be encoded, streams that fail ---------------------------------------
+SURROGATE = '"\\ud800企业开办要几天"'  # JSON may carry a lone surrogate; UTF-8 cannot
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/api/v1/ask", '{"question": %s}' % SURROGATE),
+    ("/api/v1/ask/stream", '{"question": %s}' % SURROGATE),
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": %s}]}' % SURROGATE),
+    ("/v1/chat/completions", '{"messages": [{"role": "user", "content": %s}], "stream": true}' % SURROGATE),
+])
+def test_a_lone_surrogate_is_question_invalid(api, path, body):
+    assert_error(api.post(path, content=body.encode(), headers={"content-type": "application/json"}), 400, "question_invalid")
+
+
+def test_surrogates_elsewhere_in_a_request_never_break_the_answer(api):
+    history = '{"question": "那注销呢？", "history": [%s]}' % SURROGATE
+    assert_error(api.post("/api/v1/ask", content=history.encode(), headers={"content-type": "application/json"}), 400, "invalid_request")
+    region = '{"question": "企业开办要几天", "filters": {"region": "\\udc00西安"}}'
+    r = api.post("/api/v1/ask", content=region.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["code"] in ("invalid_request", "filter_invalid")
+
+
+def test_a_stream_that_fails_ends_with_an_error_event(settings, qa):
+    from qa_service.service import QAService
+
+    class FailsMidway(QAService):
+        def ask_stream(self, question, *a, **kw):
+            events = super().ask_stream(question, *a, **kw)
+            yield next(events)
+            if question == "中途出错":
+                raise RuntimeError("/secret/path broke")
+            yield from events
+
+    service = FailsMidway(qa.retriever, settings)
+    with LiveServer(create_app_for(settings, service)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        r = c.post("/api/v1/ask/stream", json={"question": "中途出错"}, headers={"X-Request-ID": "s-1"})
+        events = sse_events(r.text)
+        assert r.status_code == 200 and events[0][0] == "meta" and events[-1][0] == "error"
+        err = events[-1][1]
+        assert err["code"] == "internal_error" and "出错" in err["message"] and err["request_id"] == "s-1"
+        assert "/secret" not in r.text and "done" not in [k for k, _ in events]
+        ok = sse_events(c.post("/api/v1/ask/stream", json={"question": "信用修复要多久"}).text)
+        assert ok[-1][0] == "done" and ok[-2][0] == "answer"
+
+
+def create_app_for(settings, service):
+    from qa_service.serve.api import create_app
+
+    return create_app(settings, service=service, with_ui=False)
+
+
+def test_a_follow_up_pays_for_only_the_start_of_a_long_earlier_turn(api):
+    """A follow-up is searched with the previous question, so a 500-character turn used to be
+    searched (and POS-tagged) again: 5 such turns cost 4 s of CPU. Only its first HISTORY_CHARS (40) count."""
+    import random
+
+    from qa_service.service import HISTORY_CHARS
+
+    rng = random.Random(7)
+    turns = ["".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(500)) for _ in range(5)]
+    a = api.post("/api/v1/ask", json={"question": "那注销呢？", "history": turns}).json()
+    assert a["rewritten_query"] and len(a["rewritten_query"]) <= len("注销 ") + HISTORY_CHARS + 1
+    short = api.post("/api/v1/ask", json={"question": "那注销呢？", "history": ["企业开办要几天"] * 5}).json()
+    assert short["found"] and "注销" in short["rewritten_query"]  # a real earlier question still works

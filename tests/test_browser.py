@@ -96,7 +96,7 @@ def test_chat_answers_with_expandable_sources_and_follow_up(page, qa):
 def test_agent_search_highlights_and_copies_reply(page, qa):
     from playwright.sync_api import expect
 
-    from qa_service.serve.api import reply_text
+    from qa_service.serve.present import reply_text
 
     hits = qa.search("简易注销").hits
     assert hits

@@ -7,8 +7,6 @@ import shutil
 import subprocess
 import sys
 
-import pytest
-
 from qa_service.corpus.loader import load_corpus
 from qa_service.models import Scope
 

@@ -2,7 +2,7 @@
 the index inside it, a start that builds nothing, Docker's HEALTHCHECK turning healthy, a cited
 answer, a non-root user, and the API-only variant with two workers.
 
-It needs a Docker daemon: ``QA_DOCKER_TEST=1 bash scripts/test.sh`` installs and starts one on
+It needs a Docker daemon: ``bash .ci/docker-setup.sh`` installs and starts one on
 a Debian machine (as root), and CI does so. Without one the test is skipped.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ def docker_available() -> bool:
 
 
 @pytest.mark.timeout(2400)
-@pytest.mark.skipif(not docker_available(), reason="no Docker daemon (QA_DOCKER_TEST=1 bash scripts/test.sh sets one up)")
+@pytest.mark.skipif(not docker_available(), reason="no Docker daemon (bash .ci/docker-setup.sh sets one up)")
 def test_the_image_starts_healthy_without_building_and_answers_with_citations():
     r = subprocess.run(["bash", "scripts/docker-check.sh"], cwd=ROOT, capture_output=True, text=True, timeout=2300,
                        env=os.environ | {"QA_IMAGE": "qa-service:test"})

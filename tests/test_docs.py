@@ -52,7 +52,7 @@ def test_every_setting_is_documented_with_its_real_default():
 def test_the_readme_names_no_setting_that_does_not_exist():
     fields = {"QA_" + n.upper() for n in Settings.model_fields}
     # the test and install scripts' own switches, read by scripts/*.sh and tests/, not by Settings
-    scripts = {"QA_REQUIRE_BROWSER", "QA_VENV", "QA_DOCKER_TEST", "QA_IMAGE", "QA_TEST_DATABASE_URL", "QA_REQUIRE_POSTGRES"}
+    scripts = {"QA_REQUIRE_BROWSER", "QA_VENV", "QA_IMAGE", "QA_TEST_DATABASE_URL", "QA_REQUIRE_POSTGRES"}
     unknown = sorted(set(re.findall(r"QA_[A-Z_]+[A-Z]", README)) - fields - scripts)
     assert not unknown, f"the README mentions settings the code does not read: {unknown}"
     readers = [f for f in [*ROOT.glob("scripts/*.sh"), ROOT / ".ci" / "run", *ROOT.glob("tests/*.py")] if f.name != "test_docs.py"]

@@ -240,7 +240,7 @@ def test_the_admin_api_is_off_without_admin_keys(lib):
 
 
 def test_answers_and_search_results_say_when_a_document_has_expired(lib):
-    from qa_service.serve.api import search_hit
+    from qa_service.serve.present import search_hit
     from qa_service.service import QAService
 
     qa = QAService.from_settings(lib)

@@ -543,19 +543,19 @@ def test_a_build_that_does_not_read_back_is_never_published(served):
 
 def test_a_killed_build_leaves_the_served_index_and_the_next_build_clears_its_leftovers(served):
     d = served.index_dir
-    before, before_builds = current_text(d), builds(d)
+    before = current_text(d)
     with Traffic(served.url) as traffic:
         for _attempt in range(3):  # kill it while it writes its files: the .tmp folder exists for ~1 s
             p = subprocess.Popen(qa_cli("index", "build", "-q"), cwd=ROOT, env=cli_env(d),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                wait_for(lambda: p.poll() is not None or any(n.startswith(".") for n in builds(d)), 300, "the build wrote files")
+                wait_for(lambda p=p: p.poll() is not None or any(n.startswith(".") for n in builds(d)), 300, "the build wrote files")
                 p.send_signal(signal.SIGKILL)
             finally:
                 p.wait(30)
             if p.returncode == -signal.SIGKILL:
                 break
-            before, before_builds = current_text(d), builds(d)  # it finished first; try again
+            before = current_text(d)  # it finished first; try again
         assert p.returncode == -signal.SIGKILL, "could not catch a build while it wrote its files"
         left = [n for n in builds(d) if n.startswith(".")]
         assert left and current_text(d) == before
@@ -645,3 +645,116 @@ def test_several_workers_with_the_web_page_are_refused_clearly():
     r = run_cli("serve", "--port", "1", env=env, timeout=120)
     assert r.returncode == 2
     assert "--no-ui" in r.stderr and "多个工作进程" in r.stderr
+
+
+# -- 7. integrity: checksums, a start that listens at once, a full disk, bad settings ---------------
+def test_an_edited_figure_in_a_published_build_is_refused_and_rebuilt(tmp_path, qa):
+    d = copy_index(tmp_path / "index")
+    items = current_build(d) / "items.jsonl"
+    text = items.read_text(encoding="utf-8")
+    assert "10个工作日" in text
+    items.write_text(text.replace("10个工作日", "1个工作日", 1), encoding="utf-8")  # still valid JSON, one figure off
+    s = Settings(corpus_dir=CORPUS_DIR, index_dir=d, auto_rebuild=False, rate_limit="")
+    with pytest.raises(IndexUnavailable) as ei:
+        load_index(s)
+    assert ei.value.code == "index_corrupt" and "sha256" in ei.value.en and "items.jsonl" in ei.value.en
+
+    app = create_app(s, with_ui=False)
+    with LiveServer(app, ready_path="/healthz") as srv:
+        assert app.state.loaded.wait(60)
+        r = httpx.get(srv.url + "/readyz")
+        err = check(r, unavailable=True)
+        assert r.status_code == 503 and err["code"] == "index_unavailable" and "被修改" in err["message"]
+        for leak in (str(tmp_path), "Errno", "items.jsonl", "builds/"):  # no paths, no errno text
+            assert leak not in r.text, r.text
+
+    rebuilt = Settings(corpus_dir=CORPUS_DIR, index_dir=d, auto_rebuild=True)
+    served = QAService.from_settings(rebuilt)  # QA_AUTO_REBUILD: refused, then rebuilt from the corpus
+    assert served.index.manifest["embedded_new"] == 0
+    assert (served.index.path / "items.jsonl").read_text(encoding="utf-8") == text  # the clauses as printed again
+
+
+def test_the_figure_table_is_checksummed_and_a_stored_calibration_keeps_the_build_valid(tmp_path):
+    """figures.jsonl (the 指标对照 table, read as it is) is covered by the manifest's sha256;
+    manifest.json itself is not, since `qa-service eval calibrate` rewrites it in the served build."""
+    from qa_service.evaluation.calibrate import store
+    from qa_service.retrieve.answerability import Calibration
+
+    d = copy_index(tmp_path / "index")
+    build = current_build(d)
+    assert "figures.jsonl" in json.loads((build / "manifest.json").read_text(encoding="utf-8"))["sha256"]
+    cal = Calibration("test-model", {"cover": -1.0}, 0.5, 0.42, {"gold": ["test"]})
+    store(build, cal)
+    assert read_build(build).manifest["calibration"]["threshold"] == 0.42  # still loads
+
+    figures = build / "figures.jsonl"
+    text = figures.read_text(encoding="utf-8")
+    assert "工作日" in text
+    figures.write_text(text.replace("工作日", "日", 1), encoding="utf-8")  # one unit changed
+    with pytest.raises(IndexUnavailable) as ei:
+        read_build(build)
+    assert ei.value.code == "index_corrupt" and "figures.jsonl" in ei.value.en
+
+
+def test_serve_listens_at_once_and_answers_503_starting_while_it_builds(tmp_path):
+    d = tmp_path / "index"
+    d.mkdir()
+    shutil.copytree(ROOT / "index" / "cache", d / "cache")  # no build yet: the start must build one
+    from .conftest import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(qa_cli("serve", "--no-ui", "--port", str(port)), cwd=ROOT, env=cli_env(d),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        first = None
+        deadline = time.monotonic() + 120
+        while first is None and time.monotonic() < deadline:
+            try:
+                first = httpx.post(f"http://127.0.0.1:{port}{ASK}", json={"question": Q}, timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert first is not None, "the port never answered"
+        err = check(first, unavailable=True)  # the first answer comes while the index is being built
+        assert first.status_code == 503 and err["code"] == "starting" and "服务正在启动" in err["message"]
+        assert first.headers["retry-after"]
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200, 300, "the build was served")
+        assert httpx.post(f"http://127.0.0.1:{port}{ASK}", json={"question": Q}, timeout=60).json()["citations"]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _small_disk(size_kb: int) -> list[str] | None:
+    """A command prefix that runs in a private mount namespace with a tmpfs of size_kb at
+    /mnt (unprivileged user namespaces); None where the kernel does not allow them."""
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return ["unshare", "-rm", "sh", "-c", f'mount -t tmpfs -o size={size_kb}k tmpfs /mnt && cp -r "$0/cache" /mnt/ && exec "$@"']
+
+
+def test_a_full_disk_during_a_build_is_one_line():
+    cache_kb = sum(f.stat().st_size for f in (ROOT / "index" / "cache").iterdir()) // 1024
+    prefix = _small_disk(cache_kb + 600)  # the cache fits, a build (~5 MB) does not
+    if prefix is None:
+        pytest.skip("no unprivileged mount namespace here to make a small disk")
+    env = cli_env(Path("/mnt"))
+    r = subprocess.run([*prefix, str(ROOT / "index"), *qa_cli("index", "build", "-q")], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2, r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert len(lines) <= 2 and "磁盘空间不足" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("var, value, says", [
+    ("QA_PORT", "abc", "QA_PORT='abc'"),
+    ("QA_FAISS_INDEX", "ivf", "'flat' or 'hnsw'"),
+    ("QA_RATE_LIMIT", "lots", "60/minute"),
+    ("QA_TRUSTED_PROXIES", "10.0.0.0/8,proxy", "'proxy' is not an IP"),
+    ("QA_RATE_LIMIT_STORAGE", "carrier-pigeon://", "not a usable limits storage"),
+])
+def test_a_bad_setting_is_a_one_line_message(var, value, says):
+    r = run_cli("serve", env=cli_env(ROOT / "index") | {var: value}, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    line = " ".join(r.stderr.split())  # rich wraps at the terminal width
+    assert "配置错误" in line and says in line, r.stderr

@@ -12,6 +12,8 @@ itself: the topic (when only a region is new) or the region and what was asked
 '企业开办要几天'
 >>> resolve("要交什么材料", ["西安用气报装多久"], has_topic=lambda q: "报装" in q)
 '西安用气报装 要交什么材料'
+>>> resolve("那注销呢？", ["企业开办" * 30, "甲" * 40], has_topic=lambda q: False, context_chars=10)   # the topic comes first
+'注销 企业开办企业开办企业'
 """
 from __future__ import annotations
 
@@ -50,16 +52,20 @@ def is_followup(question: str) -> bool:
     return len(q) <= 14 and bool(_LEAD.match(q) or re.search(r"呢[？?]?$", q))
 
 
-def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] | None = None) -> str:
+def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] | None = None,
+            context_chars: int | None = None) -> str:
     """The question to search for, given the user's earlier questions (oldest first).
 
     ``has_topic`` tells whether a question names what it is about; a turn that does not
-    (「具体多少钱」, 「要交什么材料」) asks about the previous turn's topic."""
+    (「具体多少钱」, 「要交什么材料」) asks about the previous turn's topic. ``context_chars``
+    bounds what the earlier turns add, resolved as they are (their own context included): the
+    question is searched with it, so without a bound five long turns that name no topic would
+    each be searched again."""
     turns = [h for h in history if h and h.strip()]
     if not turns:
         return question
     # the previous turn may itself lean on the one before it
-    prev = resolve(turns[-1], turns[:-1], has_topic)
+    prev = resolve(turns[-1], turns[:-1], has_topic, context_chars)[:context_chars]
     if not is_followup(question):
         if has_topic is not None and not has_topic(question):
             return f"{_previous_topic(prev, question)} {question}".strip()

@@ -17,7 +17,6 @@ citation, so an answer, the 指标对照 view and the API read one table.
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date

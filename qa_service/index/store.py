@@ -3,7 +3,7 @@
 Layout::
 
     index/CURRENT                  name of the build being served (replaced atomically)
-    index/builds/<id>/manifest.json, documents.json, items.jsonl, vectors.faiss, tokens.json
+    index/builds/<id>/manifest.json, documents.json, items.jsonl, vectors.faiss, tokens.json, figures.jsonl
     index/cache/<model>.npz        embeddings by text hash: a new document embeds only its items
     index/.lock                    one writer at a time
 
@@ -14,6 +14,7 @@ removed by the next one).
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -40,7 +41,11 @@ from ..figures.table import FigureTable, build_rows
 from .passages import RECIPE_VERSION, passage_text
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest holds every artifact's sha256
+# what the manifest's sha256 covers: everything a server reads, except the manifest itself (which
+# `qa-service eval calibrate` rewrites in the served build to store its calibration)
+ARTIFACTS = ("documents.json", "items.jsonl", "tokens.json", "vectors.faiss", "figures.jsonl")
+CACHE_SAVE_EVERY = 256  # embedded items between saves of the cache: a killed build loses at most these
 KEEP_BUILDS = 2  # the served build and the one before it
 
 
@@ -99,6 +104,29 @@ def _fsync_tree(path: Path) -> None:
         os.close(fd)
 
 
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_checksums(path: Path, manifest: dict) -> None:
+    """Every artifact as it was built: a file edited or damaged after publishing (a figure
+    changed in items.jsonl) is refused rather than served."""
+    sums = manifest.get("sha256") or {}
+    for name in ARTIFACTS:
+        if sums.get(name) != sha256_of(path / name):
+            raise IndexUnavailable("index_corrupt", f"索引文件 {name} 与清单中的 sha256 不符（被修改或损坏），请运行 qa-service index build",
+                                   f"{name} is corrupt or was modified: it does not match its sha256 in the manifest; run `qa-service index build`")
+
+
+def disk_full(e: OSError) -> IndexUnavailable:
+    return IndexUnavailable("disk_full", "磁盘空间不足，索引未能写入（正在使用的索引不变），请清理磁盘后运行 qa-service index build",
+                            "the disk is full: the index was not written (the served one is unchanged); free space and run `qa-service index build`")
+
+
 def _text_key(model: str, text: str) -> str:
     return hashlib.sha1(f"{model}\x00{text}".encode()).hexdigest()
 
@@ -140,6 +168,8 @@ def embed_with_cache(embedder: Embedder, texts: list[str], cache: EmbeddingCache
             for i, v in zip(chunk, vecs):
                 cache.vectors[keys[i]] = v.astype(np.float32)
             bar.update(len(chunk))
+            if (s // batch + 1) % max(1, CACHE_SAVE_EVERY // batch) == 0:
+                cache.save()  # as it goes: a build killed at 60% resumes from there
         bar.close()
         cache.save()
     return np.stack([cache.vectors[k] for k in keys]).astype(np.float32), len(todo)
@@ -160,7 +190,21 @@ def make_faiss_index(vectors: np.ndarray, kind: str):
 
 
 def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: Embedder | None = None, progress: bool = True) -> dict:
-    """Build from ``settings.corpus_dir`` and publish atomically; returns the manifest."""
+    """Build from ``settings.corpus_dir`` and publish atomically; returns the manifest.
+    A full disk is IndexUnavailable("disk_full"), one line for the CLI and the log."""
+    try:
+        return _build_index(settings, corpus=corpus, embedder=embedder, progress=progress)
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise disk_full(e) from None
+        raise
+    except RuntimeError as e:  # FAISS reports a failed write as a C++ exception with the OS's words
+        if "No space left on device" in str(e):
+            raise disk_full(e) from None
+        raise
+
+
+def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedder | None, progress: bool) -> dict:
     import faiss
 
     t0 = time.perf_counter()
@@ -218,6 +262,7 @@ def build_index(settings: Settings, *, corpus: Corpus | None = None, embedder: E
             manifest["figure_count"] = len(figures.rows)
             manifest["figures_version"] = FIGURES_VERSION
             faiss.write_index(fidx, str(tmp / "vectors.faiss"))
+            manifest["sha256"] = {name: sha256_of(tmp / name) for name in ARTIFACTS}
             manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
             _fsync_tree(tmp)
@@ -300,6 +345,7 @@ def read_build(path: Path) -> LoadedIndex:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"format version {manifest.get('format_version')} != {FORMAT_VERSION}")
+        verify_checksums(path, manifest)
         documents = [Document(**d) for d in json.loads((path / "documents.json").read_text(encoding="utf-8"))]
         items = [Item.model_validate_json(l) for l in (path / "items.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
         tok_data = json.loads((path / "tokens.json").read_text(encoding="utf-8"))

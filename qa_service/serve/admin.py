@@ -14,7 +14,6 @@ failure; the running service picks the new index up by itself within seconds.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -25,13 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import docs
 from ..errors import QAError
 from .deps import ServiceDep, SettingsDep
+from .errors import ADMIN_PREFIX
 from .schemas import ErrorBody
 
-ADMIN_PREFIX = "/api/v1/admin"
 CHUNK = 1 << 20
 _ERR = {"model": ErrorBody}
 # every status an admin operation can answer besides success, as the rest of the API documents them
-ADMIN_ERRORS = {code: _ERR for code in (400, 401, 403, 404, 405, 409, 413, 415, 503)} | {
+ADMIN_ERRORS: dict = {code: _ERR for code in (400, 401, 403, 404, 405, 409, 413, 415, 503)} | {
     429: _ERR | {"headers": {"Retry-After": {"required": True, "description": "seconds to wait", "schema": {"type": "integer"}}}}}
 
 

@@ -1,27 +1,82 @@
-"""What a router needs from the app, as FastAPI dependencies (read from ``app.state``,
-which :func:`~qa_service.serve.api.create_app` fills)."""
+"""The service and the settings as FastAPI dependencies, for every router of the app
+(``ask``, ``search``, ``documents``, ``openai``, ``health`` and any added later)::
+
+    @router.post("/api/v1/x")
+    def x(qa: ServiceDep, settings: SettingsDep): ...
+
+While the index loads (or after it failed to load) ``get_service`` raises
+:class:`NotReady`, which the app answers with a 503 ``starting`` or ``index_unavailable``.
+"""
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from ..config import Settings
+from ..index.store import IndexUnavailable
 from ..service import QAService
+
+log = logging.getLogger("qa_service.api")
+
+
+class NotReady(Exception):
+    """The service is not there (yet): answered 503 starting / index_unavailable."""
+
+
+def public_reason(e: Exception) -> tuple[str, str]:
+    """What clients may see of a failed start: the cause and the command that fixes it, not
+    file paths, errno texts or FAISS's C++ messages (the log has those)."""
+    if isinstance(e, IndexUnavailable):
+        zh, en = {"index_missing": ("索引尚未建立", "there is no index"),
+                  "index_corrupt": ("索引文件损坏或被修改", "the index files are corrupt or were modified"),
+                  "index_busy": ("另一个索引构建正在进行", "another index build is running"),
+                  "disk_full": ("磁盘空间不足，索引无法写入", "the disk is full")}.get(
+                      e.code, ("索引无法加载", "the index cannot be loaded"))
+        return (f"{zh}，请管理员运行 qa-service index build（详情见服务日志）",
+                f"{en}; the operator should run `qa-service index build` (details in the server log)")
+    return "服务启动失败（详情见服务日志）", "the service failed to start (details in the server log)"
+
+
+class ServiceHolder:
+    """The one QAService of an app, loaded once; or why it is not there."""
+
+    def __init__(self, settings: Settings, service: QAService | None = None):
+        self.settings = settings
+        self.service = service
+        self.error: str | None = None  # for the log only
+        self.public_error: tuple[str, str] | None = None  # (中文, English) for clients
+        self.loaded = threading.Event()
+
+    def load(self) -> None:
+        """Load (or build) the index; a failure is kept for /readyz and every call, and the
+        process stays up so that it can say so."""
+        try:
+            if self.service is None:
+                self.service = QAService.from_settings(self.settings, progress=True)
+        except Exception as e:
+            self.error = str(e)
+            self.public_error = public_reason(e)
+            log.error("service not ready: %s", e)
+        finally:
+            self.loaded.set()
+
+
+def holder_of(request: Request) -> ServiceHolder:
+    return request.app.state.holder
 
 
 def get_service(request: Request) -> QAService:
-    """The loaded service; NotReady (a 503 in the API's format) while the index loads."""
-    qa = request.app.state.qa_state.get("qa")
-    if qa is None:
-        from .api import NotReady  # api imports the routers: a module-level import would be circular
-
+    service = holder_of(request).service
+    if service is None:
         raise NotReady()
-    return qa
+    return service
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return holder_of(request).settings
 
 
 ServiceDep = Annotated[QAService, Depends(get_service)]

@@ -29,8 +29,8 @@ log = logging.getLogger("qa_service.feedback")
 ADMIN_PREFIX = "/api/v1/admin/"
 _ERR = {"model": ErrorBody}
 _429 = _ERR | {"headers": {"Retry-After": {"required": True, "description": "seconds to wait", "schema": {"type": "integer"}}}}
-ERRORS = {400: _ERR, 401: _ERR, 404: _ERR, 405: _ERR, 429: _429, 503: _ERR}
-ADMIN_ERRORS = ERRORS | {403: _ERR}
+ERRORS: dict = {400: _ERR, 401: _ERR, 404: _ERR, 405: _ERR, 429: _429, 503: _ERR}
+ADMIN_ERRORS: dict = ERRORS | {403: _ERR}
 
 router = APIRouter()
 
@@ -63,7 +63,8 @@ def _keep_trying(app, settings) -> None:
         except Exception:  # noqa: BLE001 - still down; said once already
             continue
         if stop.is_set():  # the service shut down while this attempt ran
-            qlog.close()
+            if qlog is not None:
+                qlog.close()
             return
         app.state.qalog, app.state.qalog_error = qlog, None
         log.warning("question log available again: questions are recorded from now on")
@@ -168,7 +169,7 @@ class DownvotedReport(BaseModel):
 
 Days = Annotated[int, Query(ge=1, le=3650, description="look back this many days")]
 Format = Annotated[Literal["json", "csv"], Query(description="csv: a spreadsheet (UTF-8 with BOM, for Excel)")]
-CSV_200 = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV_200: dict = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 admin = APIRouter(prefix="/api/v1/admin/log", tags=["admin"], dependencies=[Depends(require_admin)], responses=ADMIN_ERRORS)
 
 

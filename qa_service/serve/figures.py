@@ -17,10 +17,9 @@ from ..lexicon import measures
 from ..models import FigureRow
 from ..retrieve.query import analyze
 from .deps import ServiceDep
-from .schemas import ErrorBody
+from .errors import ERRORS
 
 router = APIRouter(tags=["figures"])
-_ERR = {"model": ErrorBody}
 
 
 class FigureView(FigureRow):
@@ -41,7 +40,7 @@ def region_prefix(region: str | None) -> str | None:
     return found[0] if found else region.strip()
 
 
-@router.get("/api/v1/figures", response_model=FiguresResponse, responses={400: _ERR, 401: _ERR, 429: _ERR, 503: _ERR})
+@router.get("/api/v1/figures", response_model=FiguresResponse, responses=ERRORS)
 def figures(
     qa: ServiceDep,
     measure: Annotated[str | None, Query(max_length=40, description="measure key (企业开办) or words of a measure")] = None,

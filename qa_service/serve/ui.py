@@ -16,7 +16,7 @@ import html
 import logging
 import re
 import uuid
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import gradio as gr
 from starlette.middleware import Middleware
@@ -25,9 +25,13 @@ from starlette.requests import Request
 from ..errors import QAError
 from ..lexicon import measures
 from ..models import Answer, Citation, Conflict, Document, Item, Level, Scope, SearchFilters
-from ..retrieve.retriever import mark
-from .api import search_hit
+from .present import esc, message_text, search_hit
 from .schemas import SearchHit
+
+if TYPE_CHECKING:
+    from ..qalog.store import QuestionLog
+    from ..service import QAService
+    from .deps import ServiceHolder
 
 log = logging.getLogger("qa_service.ui")
 
@@ -45,6 +49,7 @@ MAX_RESTORED = 200  # messages brought back after a reload (100 questions and an
 ANSWER_ID = re.compile(r"回答编号：([0-9a-f]{16})")
 THANKS = "已收到您的评价，谢谢！"
 CONCURRENCY = 8  # searches take ~30 ms; answers are slower only in LLM mode
+QUEUE_MAX_SIZE = 64  # jobs waiting for a worker; ~4000 unread jobs once took 1 GB
 
 EXAMPLES = [
     "企业开办要几天",
@@ -191,10 +196,6 @@ CJK_FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han S
 MONO_FONTS = ["ui-monospace", "Consolas", "monospace"]
 
 
-def esc(s: object) -> str:
-    return html.escape("" if s is None else str(s))
-
-
 def _clause_html(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
@@ -295,19 +296,9 @@ def citation_html(c: Citation) -> str:
     return f'<details class="qa-source"><summary>{summary}</summary><div class="qa-clause">{text}</div>{note}</details>'
 
 
-def _message_text(message: dict) -> str:
-    """The plain text of a chat message; Gradio 6 hands content back as a list of parts."""
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type", "text") == "text")
-    return ""
-
-
 def user_questions(history: list[dict]) -> list[str]:
     # user messages are shown escaped (they are Markdown in the chat), so unescape them back
-    return [html.unescape(_message_text(m)) for m in history if m.get("role") == "user"]
+    return [html.unescape(message_text(m.get("content"))) for m in history if m.get("role") == "user"]
 
 
 # -- 坐席检索: result cards -----------------------------------------------------------------
@@ -379,7 +370,7 @@ def region_choices(documents: list[Document]) -> list[str]:
     order: dict[str, tuple] = {}
     for d in documents:
         if d.region and d.region not in order:
-            order[d.region] = (LEVEL_ORDER.get(d.level, 9), d.region)
+            order[d.region] = (LEVEL_ORDER.get(d.level, 9) if d.level else 9, d.region)
     return [ALL_REGIONS] + sorted(order, key=order.__getitem__)
 
 
@@ -402,8 +393,8 @@ class WebPage:
     without a browser. Each handler asks ``qa_getter()`` for the service afresh: it is
     None until the index has loaded."""
 
-    def __init__(self, qa_getter: Callable[[], object], settings=None, load_error: Callable[[], str | None] = lambda: None,
-                 log_getter: Callable[[], object] = lambda: None):
+    def __init__(self, qa_getter: Callable[[], "QAService | None"], settings=None, load_error: Callable[[], str | None] = lambda: None,
+                 log_getter: Callable[[], "QuestionLog | None"] = lambda: None):
         self.qa_getter = qa_getter
         self.settings = settings
         self.load_error = load_error
@@ -603,7 +594,7 @@ def chat_tab(page: WebPage, hotline: str, votes: bool, saved_chat: gr.BrowserSta
         clear = gr.Button("清空", scale=1, min_width=56, elem_id="chat-clear")
     gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[msg], label="示例问题（点击填入）")
 
-    chat_io = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
+    chat_io: dict[str, Any] = dict(fn=page.chat, inputs=[msg, chatbot, chat_region], outputs=[msg, chatbot], concurrency_limit=CONCURRENCY)
     msg.submit(**chat_io)
     send.click(**chat_io)
     clear.click(lambda: ([], [], "", gr.Row(visible=False), "", None), outputs=[chatbot, saved_chat, msg, fb_row, fb_note, voted],
@@ -611,7 +602,7 @@ def chat_tab(page: WebPage, hotline: str, votes: bool, saved_chat: gr.BrowserSta
     # the conversation lives in the browser: saved on every change (the page's load restores it)
     chatbot.change(lambda h: h, inputs=chatbot, outputs=saved_chat, show_progress="hidden")
     chatbot.like(page.vote, outputs=[fb_row, fb_note, voted], show_progress="hidden")
-    comment_io = dict(fn=page.comment, inputs=[fb_text, voted], outputs=[fb_text, fb_row, fb_note], show_progress="hidden")
+    comment_io: dict[str, Any] = dict(fn=page.comment, inputs=[fb_text, voted], outputs=[fb_text, fb_row, fb_note], show_progress="hidden")
     fb_send.click(**comment_io)
     fb_text.submit(**comment_io)
     return chat_region, chatbot
@@ -705,7 +696,7 @@ def build_blocks(page: WebPage) -> gr.Blocks:
 
         # "always_last": while the agent types, only the newest text is searched once the
         # previous search is done, so fast typing never queues stale searches.
-        search_io = dict(fn=page.search, inputs=[query, s_region, s_doc], outputs=[s_status, results, picker, reply, replies],
+        search_io: dict[str, Any] = dict(fn=page.search, inputs=[query, s_region, s_doc], outputs=[s_status, results, picker, reply, replies],
                          show_progress="hidden", trigger_mode="always_last", concurrency_limit=CONCURRENCY)
         query.change(**search_io)
         s_region.change(**search_io)
@@ -717,6 +708,17 @@ def build_blocks(page: WebPage) -> gr.Blocks:
     return demo
 
 
+def _flat_routes(routes):
+    """The routes themselves: FastAPI keeps an included router as one entry (its routers are
+    included without a prefix, so their routes' own paths are the served ones)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flat_routes(inner.routes)
+        else:
+            yield route
+
+
 def keep_api_errors(app) -> None:
     """Mounted at "/", Gradio receives every request that no API route fully matches,
     including /api/v1/typo and GET /api/v1/ask; keep answering those with the API's
@@ -726,7 +728,7 @@ def keep_api_errors(app) -> None:
 
     async def unmatched(request: Request):
         allowed: set[str] = set()
-        for route in app.router.routes:
+        for route in _flat_routes(app.router.routes):
             if isinstance(route, Mount) or getattr(route, "endpoint", None) is unmatched:
                 continue
             if route.matches(request.scope)[0] is Match.PARTIAL:  # the path exists, the method does not
@@ -740,18 +742,39 @@ def keep_api_errors(app) -> None:
         app.add_api_route(prefix + "/{rest:path}", unmatched, methods=methods, include_in_schema=False)
 
 
-def mount_ui(app, qa_getter, settings) -> None:
+def mount_ui(app, holder: "ServiceHolder") -> None:
     """Build the page and mount it at "/"; call after every API route is defined, since
     the mount catches all paths that come after it."""
-    state = getattr(app.state, "qa_state", None)  # set by create_app: tells "starting" from "failed"
-    load_error = (lambda: state.get("error")) if isinstance(state, dict) else (lambda: None)
-    page = WebPage(qa_getter, settings, load_error, log_getter=lambda: getattr(app.state, "qalog", None))
+    # what the page may say of a failed start: the public reason, never the log's paths
+    page = WebPage(lambda: holder.service, holder.settings, lambda: (holder.public_error or (None, None))[0],
+                   log_getter=lambda: getattr(app.state, "qalog", None))
     keep_api_errors(app)
     theme = gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=CJK_FONTS, font_mono=MONO_FONTS)
-    gr.mount_gradio_app(app, build_blocks(page), path="/", footer_links=[], ssr_mode=False, theme=theme, css=CSS,
+    blocks = build_blocks(page)
+    # a bounded queue: unread jobs beyond it are refused instead of piling up in memory
+    blocks.queue(max_size=QUEUE_MAX_SIZE)
+    gr.mount_gradio_app(app, blocks, path="/", footer_links=[], ssr_mode=False, theme=theme, css=CSS,
                         show_error=False, js=PAGE_JS)
     # innermost (add_middleware would make it the outermost, outside the gzip layer)
     app.user_middleware.append(Middleware(ChineseLang))
+    _unknown_page_calls_are_404(app)
+
+
+def _unknown_page_calls_are_404(app) -> None:
+    """Gradio raises (a 500) for /gradio_api/call/<a name it does not have>: a wrong address
+    from a client, so our 404."""
+    from fastapi import FastAPI
+    from gradio.route_utils import FnIndexInferError
+    from starlette.routing import Mount
+
+    from .errors import http_error
+
+    async def unknown(request: Request, e: Exception):
+        return http_error(request, 404)
+
+    for route in app.router.routes:
+        if isinstance(route, Mount) and route.path == "":
+            cast(FastAPI, route.app).add_exception_handler(FnIndexInferError, unknown)
 
 
 class ChineseLang:

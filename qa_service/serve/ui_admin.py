@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import docs
 from ..errors import QAError
 from ..index.store import IndexUnavailable
+
+if TYPE_CHECKING:
+    from ..service import QAService
 
 ACTIONS = ("添加", "替换", "废止")
 LEVELS = [("（按发文机关推断）", ""), ("省级 province", "province"), ("市级 city", "city"), ("区县 district", "district"), ("新区 new_area", "new_area")]
@@ -20,7 +23,7 @@ LEVELS = [("（按发文机关推断）", ""), ("省级 province", "province"), 
 class AdminPanel:
     """The handler, apart from the layout so that it can be tested without a browser."""
 
-    def __init__(self, settings, qa_getter: Callable[[], object]):
+    def __init__(self, settings, qa_getter: Callable[[], "QAService | None"]):
         self.settings = settings
         self.qa_getter = qa_getter
 
@@ -56,7 +59,7 @@ class AdminPanel:
         return docs.add(self.settings, path, name=path.name, doc_id=doc_id or None, overrides=overrides, by="page")
 
 
-def admin_panel(settings, qa_getter: Callable[[], object]) -> None:
+def admin_panel(settings, qa_getter: Callable[[], "QAService | None"]) -> None:
     """The panel, inside the current Blocks context; nothing at all without admin keys."""
     import gradio as gr
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# A stand-in for the Dockerfile's base image (python:3.11-slim) on a machine that reaches
+# A stand-in for the Dockerfile's base image (its FROM line) on a machine that reaches
 # Debian's mirror but not Docker Hub: Debian bookworm (its Python is 3.11) made with
 # debootstrap and imported under that name. Only for checking the image here; a real
 # build pulls the official image. Needs root, debootstrap and a Docker daemon.
 set -euo pipefail
-NAME=${1:-python:3.11-slim}
+cd "$(dirname "$0")/.."
+NAME=${1:-$(awk '/^FROM /{print $2; exit}' Dockerfile)}
 if docker image inspect "$NAME" >/dev/null 2>&1; then
   echo "==> $NAME is present"; exit 0
 fi
@@ -24,6 +25,6 @@ rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 tar -C "$root" -c . | docker import \
   --change 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV LANG=C.UTF-8' \
-  --change 'LABEL description="offline stand-in for python:3.11-slim (Debian bookworm, python3 3.11)"' \
+  --change "LABEL description=\"offline stand-in for $NAME (Debian bookworm, python3 3.11)\"" \
   --change 'CMD ["python3"]' - "$NAME" >/dev/null
 echo "==> $NAME: stand-in imported"
