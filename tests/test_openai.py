@@ -170,3 +170,17 @@ def test_llm_answer_withdrawn_midway_is_followed_by_the_extractive_one(llm_serve
     assert "987654" in withdrawn  # the model's invented figure was sent before the check…
     extractive = qa.ask(QUESTION, mode="extractive")
     assert rest.startswith(extractive.answer) and "987654" not in rest  # …and the grounded answer follows
+
+
+def test_llm_tokens_arrive_before_the_model_has_finished(llm_server, fake_llm):
+    """The model writes two pieces, stalls 3 s, then writes the rest: the first pieces reach the
+    client during the stall (the endpoint forwards them; it does not wait for the whole answer)."""
+    import time
+
+    fake_llm.state.update(behaviour="stream_stall", requests=[], sleep=3.0)
+    stream = client(llm_server.url).chat.completions.create(
+        model="qa-service-llm", messages=[{"role": "user", "content": QUESTION}], stream=True)
+    arrivals = [(time.monotonic(), c.choices[0].delta.content) for c in stream if c.choices and c.choices[0].delta.content]
+    first, end = arrivals[0][0], arrivals[-1][0]
+    assert arrivals[0][1] == "按规定，" and end - first > 2.0, arrivals
+    assert WITHDRAWN_NOTE not in "".join(t for _, t in arrivals)  # a slow model is not a withdrawn one

@@ -110,7 +110,7 @@ class ChatMessage(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool = Field(False, description="a last chunk with `usage` and empty `choices`")
+    include_usage: bool = Field(False, strict=True, description="a last chunk with `usage` and empty `choices`")
 
 
 class ChatRequest(BaseModel):
