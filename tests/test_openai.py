@@ -4,6 +4,8 @@ errors (400, 401, 404, 429), the streaming headers, and token streaming in LLM m
 the fake model server of test_llm (including an answer the grounding check withdraws)."""
 from __future__ import annotations
 
+import time
+
 import httpx
 import openai
 import pytest
@@ -125,6 +127,22 @@ def test_wrong_key_and_rate_limit(settings, qa):
         assert r.status_code == 401 and r.json()["code"] == "unauthorized"
 
 
+def test_an_index_that_cannot_load_is_an_openai_503(tmp_path, settings):
+    s = settings.model_copy(update={"index_dir": tmp_path / "none", "auto_rebuild": False, "rate_limit": ""})
+    with LiveServer(create_app(s, with_ui=False), ready_path="/healthz") as srv:
+        oa = client(srv.url)
+        assert [m.id for m in oa.models.list().data] == ["qa-service", "qa-service-extractive"]  # needs no index
+        for _ in range(100):  # 503 starting until the loading thread has given up, then index_unavailable
+            with pytest.raises(openai.InternalServerError) as e:
+                oa.chat.completions.create(model="qa-service", messages=[{"role": "user", "content": Q}])
+            if e.value.body["code"] == "index_unavailable":
+                break
+            assert e.value.body["code"] == "starting"
+            time.sleep(0.1)
+        assert e.value.status_code == 503 and e.value.body["type"] == "server_error"
+        assert "qa-service index build" in e.value.body["message"]
+
+
 # -- LLM mode: the model's tokens as it writes them ------------------------------------------------
 @pytest.fixture(scope="module")
 def fake_llm():
@@ -175,8 +193,6 @@ def test_llm_answer_withdrawn_midway_is_followed_by_the_extractive_one(llm_serve
 def test_llm_tokens_arrive_before_the_model_has_finished(llm_server, fake_llm):
     """The model writes two pieces, stalls 3 s, then writes the rest: the first pieces reach the
     client during the stall (the endpoint forwards them; it does not wait for the whole answer)."""
-    import time
-
     fake_llm.state.update(behaviour="stream_stall", requests=[], sleep=3.0)
     stream = client(llm_server.url).chat.completions.create(
         model="qa-service-llm", messages=[{"role": "user", "content": QUESTION}], stream=True)
