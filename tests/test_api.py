@@ -19,6 +19,9 @@ def api(live_server):
 def assert_error(r: httpx.Response, status: int, code: str) -> dict:
     assert r.status_code == status, r.text
     body = r.json()
+    if r.request.url.path.startswith("/v1/"):  # the OpenAI-compatible paths: OpenAI's {"error": {...}}
+        assert set(body) == {"error"} and body["error"]["type"]
+        body = body["error"]
     assert body["code"] == code
     assert body["message"] and any("\u4e00" <= ch <= "\u9fff" for ch in body["message"])  # Chinese
     assert body["message_en"] and body["request_id"] == r.headers["x-request-id"]

@@ -201,7 +201,7 @@ def test_api_routes_still_work_with_the_page_mounted(settings, qa):
         assert r.status_code == 404 and r.json()["code"] == "not_found"
         r = c.get("/api/v1/ask")
         assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
-        assert c.get("/v1/nothing").json()["code"] == "not_found"
+        assert c.get("/v1/nothing").json()["error"]["code"] == "not_found"  # OpenAI's error shape on /v1/
 
 
 # -- the handlers without a browser ---------------------------------------------------------------

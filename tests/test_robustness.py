@@ -63,7 +63,8 @@ def has_chinese(s: str) -> bool:
 def assert_sane(status: int, headers: dict[str, str], body: bytes, unavailable: bool = False) -> dict | None:
     """What every response must be, whatever was sent: no 5xx (but the 503 of a server
     that cannot load its index), no stack trace or file path, and an error is JSON
-    {code, message (中文), message_en, request_id} echoing X-Request-ID."""
+    {code, message (中文), message_en, request_id} echoing X-Request-ID (on /v1/* inside
+    OpenAI's {"error": {...}})."""
     assert status < 500 or (unavailable and status == 503), body[:500]
     for leak in (b"Traceback", b'File "', b"site-packages", b"/tmp/", b".cpp"):
         assert leak not in body, body[:500]
@@ -71,6 +72,9 @@ def assert_sane(status: int, headers: dict[str, str], body: bytes, unavailable: 
         return None
     assert headers.get("content-type", "").startswith("application/json"), headers
     err = json.loads(body)
+    if isinstance(err.get("error"), dict):  # /v1/*: OpenAI's {"error": {message, type, param, code, …}}
+        err = err["error"]
+        assert err["type"] and "param" in err, err
     assert isinstance(err.get("code"), str) and err["code"], err
     assert has_chinese(err["message"]) and err["message_en"], err
     assert err["request_id"] and err["request_id"] == headers.get("x-request-id"), err

@@ -4,6 +4,17 @@
 
 and the exception handlers that turn FastAPI's and Starlette's errors into it (no 422, no
 HTML, no stack trace). ``ERRORS`` / ``BODY_ERRORS`` document them in the OpenAPI schema.
+
+The OpenAI-compatible paths (``/v1/*``) answer the same errors in OpenAI's shape, which the
+OpenAI SDKs and the clients built on them read (``OPENAI_ERRORS`` / ``OPENAI_BODY_ERRORS``)::
+
+    {"error": {"message": "问题不能为空", "type": "invalid_request_error", "param": null,
+               "code": "question_empty", "message_en": "…", "request_id": "…"}}
+
+>>> openai_error(401, "unauthorized", "缺少或无效的 API 密钥", "missing or invalid API key", "r1")["error"]["code"]
+'invalid_api_key'
+>>> openai_error(429, "rate_limited", "请求过于频繁", "too many requests", "r1")["error"]["type"]
+'rate_limit_error'
 """
 from __future__ import annotations
 
@@ -18,12 +29,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..config import Settings
 from ..errors import QAError
 from .deps import NotReady, holder_of
-from .schemas import ErrorBody
+from .schemas import ErrorBody, OpenAIErrorBody
 
 MAX_BODY_BYTES = 1_000_000  # the largest valid request (20 turns of 4000 characters, \u-escaped) is under half of it
 ADMIN_PREFIX = "/api/v1/admin"  # serve/admin.py and the question log's admin view: their own keys (QA_ADMIN_KEYS)
 UPLOAD_PATH = ADMIN_PREFIX + "/documents"  # document uploads: limited by QA_MAX_UPLOAD_MB instead of MAX_BODY_BYTES
 PAGE_UPLOAD_PATH = "/gradio_api/upload"  # the page's files: the 文件库's administrator panel (serve/ui_admin.py)
+OPENAI_PREFIX = "/v1/"  # serve/openai.py: errors in OpenAI's {"error": {...}} shape
 
 _ERR = {"model": ErrorBody}
 # what any /api/ or /v1/ operation can answer besides 200; 401 only when QA_API_KEYS is set
@@ -32,6 +44,12 @@ ERRORS: dict = {400: _ERR, 401: _ERR, 404: _ERR, 405: _ERR, 503: _ERR,
                                                          "schema": {"type": "integer"}}}}}
 # operations that take a JSON body can also refuse its size or its type
 BODY_ERRORS: dict = ERRORS | {413: _ERR, 415: _ERR}
+_OA = {"model": OpenAIErrorBody}
+OPENAI_ERRORS: dict = {status: _OA | {k: v for k, v in doc.items() if k != "model"} for status, doc in ERRORS.items()}
+OPENAI_BODY_ERRORS: dict = OPENAI_ERRORS | {413: _OA, 415: _OA}
+# OpenAI's error types by status, and its codes where clients look for one
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+_OPENAI_CODES = {401: "invalid_api_key", 429: "rate_limit_exceeded"}
 
 
 class RequestTooLarge(StarletteHTTPException):
@@ -51,10 +69,19 @@ def request_id(request: Request | None) -> str | None:
     return getattr(request.state, "request_id", None) if request is not None else None
 
 
+def openai_error(status: int, code: str, zh: str, en: str, rid: str | None, field: str | None = None) -> dict:
+    """An error in OpenAI's shape: the Chinese message in ``message``, the English beside it."""
+    kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+    return {"error": {"message": zh, "type": kind, "param": field, "code": _OPENAI_CODES.get(status, code),
+                      "message_en": en, "request_id": rid}}
+
+
 def error(status: int, code: str, zh: str, en: str, request: Request | None = None, field: str | None = None,
           headers: dict | None = None) -> SafeJSONResponse:
     if request is not None:
         request.state.answered_in_our_format = True  # the envelope leaves such a body alone
+        if request.url.path.startswith(OPENAI_PREFIX):
+            return SafeJSONResponse(openai_error(status, code, zh, en, request_id(request), field), status_code=status, headers=headers)
     body = {"code": code, "message": zh, "message_en": en, "request_id": request_id(request), **({"field": field} if field else {})}
     return SafeJSONResponse(body, status_code=status, headers=headers)
 

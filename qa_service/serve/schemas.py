@@ -88,9 +88,29 @@ class ErrorBody(BaseModel):
     request_id: str | None = None
 
 
+class OpenAIError(BaseModel):
+    message: str = Field(description="中文说明")
+    type: str = Field(description="invalid_request_error, authentication_error, permission_error, rate_limit_error or server_error")
+    param: str | None = Field(None, description="the request field at fault, if one is")
+    code: str | None = Field(None, description="stable machine-readable code: the service's (question_empty …), "
+                             "invalid_api_key for a 401, rate_limit_exceeded for a 429")
+    message_en: str
+    request_id: str | None = None
+
+
+class OpenAIErrorBody(BaseModel):
+    """Errors on /v1/*, in OpenAI's shape."""
+
+    error: OpenAIError
+
+
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
     content: str | list | None = None
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = Field(False, strict=True, description="a last chunk with `usage` and empty `choices`")
 
 
 class ChatRequest(BaseModel):
@@ -98,8 +118,10 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"model": "qa-service", "messages": [{"role": "user", "content": "信用修复要多久"}]}]})
 
-    model: str = "qa-service"
+    model: str = Field("qa-service", description="qa-service, qa-service-extractive or qa-service-llm (GET /v1/models); "
+                       "any other name is qa-service")
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=50)
     stream: bool = Field(False, strict=True)
+    stream_options: StreamOptions | None = None
     temperature: float | None = Field(None, strict=True)
     max_tokens: int | None = Field(None, strict=True)
