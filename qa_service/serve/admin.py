@@ -13,17 +13,15 @@ failure; the running service picks the new index up by itself within seconds.
 """
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import docs
 from ..errors import QAError
-from .deps import ServiceDep, SettingsDep
+from .deps import AdminDep, ServiceDep, SettingsDep
 from .errors import ADMIN_PREFIX
 from .schemas import ErrorBody
 
@@ -34,19 +32,6 @@ ADMIN_ERRORS: dict = {code: _ERR for code in (400, 401, 403, 404, 405, 409, 413,
     429: _ERR | {"headers": {"Retry-After": {"required": True, "description": "seconds to wait", "schema": {"type": "integer"}}}}}
 
 
-def require_admin(request: Request, settings: SettingsDep) -> str:
-    """The caller's key fingerprint (for the history), or 401/403."""
-    keys = settings.admin_key_set()
-    if not keys:
-        raise QAError("admin_disabled", "管理接口未开启（未配置 QA_ADMIN_KEYS）", "the admin API is off: QA_ADMIN_KEYS is not set", status=403)
-    auth = request.headers.get("authorization", "")
-    key = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-admin-key", "")
-    if key not in keys:
-        raise QAError("unauthorized", "缺少或无效的管理密钥", "missing or invalid admin key", status=401)
-    return "api:" + hashlib.sha256(key.encode()).hexdigest()[:8]
-
-
-AdminDep = Annotated[str, Depends(require_admin)]
 router = APIRouter(prefix=ADMIN_PREFIX, tags=["admin"], responses=ADMIN_ERRORS)
 
 

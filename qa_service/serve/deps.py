@@ -81,3 +81,27 @@ def get_settings(request: Request) -> Settings:
 
 ServiceDep = Annotated[QAService, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def require_admin(request: Request, settings: SettingsDep) -> str:
+    """The knowledge administrator's key (QA_ADMIN_KEYS, apart from the clients' keys), sent as
+    ``Authorization: Bearer <key>``, ``X-Admin-Key`` or ``X-API-Key``; returns its fingerprint for
+    the change history, or raises 403 (admin off) / 401 (missing or wrong key)."""
+    import hashlib
+    import hmac
+
+    from ..errors import QAError
+
+    keys = settings.admin_key_set()
+    if not keys:
+        raise QAError("admin_disabled", "管理接口未开启（请设置 QA_ADMIN_KEYS）", "the admin API is off: set QA_ADMIN_KEYS", status=403)
+    auth = request.headers.get("authorization", "")
+    given = auth[7:].strip() if auth.lower().startswith("bearer ") else (
+        request.headers.get("x-admin-key") or request.headers.get("x-api-key") or "")
+    # compare_digest against every key: the time taken says nothing about how much of a key was right
+    if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
+        raise QAError("unauthorized", "缺少或无效的管理密钥", "missing or invalid admin key", status=401)
+    return "api:" + hashlib.sha256(given.encode()).hexdigest()[:8]
+
+
+AdminDep = Annotated[str, Depends(require_admin)]

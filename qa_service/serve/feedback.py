@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 from typing import Annotated, Literal
@@ -22,7 +21,7 @@ from ..errors import QAError
 from ..models import Answer
 from ..qalog import reports
 from ..qalog.store import QuestionLog
-from .deps import SettingsDep
+from .deps import require_admin
 from .schemas import ErrorBody
 
 log = logging.getLogger("qa_service.feedback")
@@ -129,17 +128,6 @@ def feedback(body: FeedbackRequest, request: Request, qlog: LogDep) -> FeedbackR
 
 
 # -- admin view ------------------------------------------------------------------------------
-def require_admin(request: Request, settings: SettingsDep) -> None:
-    keys = settings.admin_key_set()
-    if not keys:
-        raise QAError("admin_disabled", "管理接口未开启（请设置 QA_ADMIN_KEYS）", "admin endpoints are off: set QA_ADMIN_KEYS", status=403)
-    auth = request.headers.get("authorization", "")
-    given = auth[7:].strip() if auth.lower().startswith("bearer ") else request.headers.get("x-api-key", "")
-    # compare_digest against every key: the time taken says nothing about how much of a key was right
-    if not given or not any(hmac.compare_digest(given.encode(), k.encode()) for k in keys):
-        raise QAError("unauthorized", "缺少或无效的管理密钥", "missing or invalid admin key", status=401)
-
-
 class UnansweredItem(BaseModel):
     question: str = Field(description="normalized text (punctuation, spaces and a final 吗/呢 removed)")
     count: int
