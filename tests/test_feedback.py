@@ -18,7 +18,7 @@ from qa_service.qalog.store import make_engine
 from qa_service.serve.api import create_app
 
 from .conftest import ROOT, LiveServer
-from .test_qalog import drop_all, pg_url
+from .test_qalog import empty_database
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 CLIENT = {"Authorization": "Bearer client-key"}
@@ -27,13 +27,7 @@ UNANSWERABLE = "外卖平台怎么点餐"  # nothing in the policy documents ans
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def db_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qa.sqlite3'}"
-        return
-    url = pg_url()
-    drop_all(url)
-    yield url
-    drop_all(url)
+    yield from empty_database(request.param, tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="module")

@@ -36,16 +36,21 @@ def drop_all(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A URL to an empty database of each kind."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data' / 'qa.sqlite3'}"
+def empty_database(kind: str, folder):
+    """A URL to an empty database of ``kind`` (sqlite: a file in ``folder``), emptied again after use."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'data' / 'qa.sqlite3'}"
         return
     url = pg_url()
     drop_all(url)
     yield url
     drop_all(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A URL to an empty database of each kind."""
+    yield from empty_database(request.param, tmp_path)
 
 
 @pytest.fixture

@@ -56,14 +56,6 @@ class PolicyTokenizer:
                 out.append(w)
         return out
 
-    def nouns(self, text: str) -> list[str]:
-        """Nouns (and noun-like verbs) of a question: its topic, for the answerability check."""
-        import jieba.posseg
-
-        if not hasattr(self, "_pos"):
-            self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        return [w for w, fl in self._pos.cut(text) if (fl.startswith("n") and fl != "ns" or fl in ("vn", "an", "eng")) and len(w) >= 2]
-
     def __call__(self, text: str) -> list[str]:
         toks = self.words(text)
         if self.bigrams:
