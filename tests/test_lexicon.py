@@ -25,7 +25,8 @@ def test_every_mapped_term_occurs_in_the_corpus(corpus_text):
 
 def test_every_entry_names_its_source():
     for name, key in [("colloquial.toml", "synonym"), ("glossary.toml", "term"), ("intents.toml", "intent"),
-                      ("regions.toml", "region"), ("measures.toml", "measure"), ("measures.toml", "subcase")]:
+                      ("regions.toml", "region"), ("measures.toml", "measure"), ("measures.toml", "subcase"),
+                      ("cues.toml", "cue")]:
         entries = tomllib.loads((lexicon.HERE / name).read_text(encoding="utf-8"))[key]
         assert entries and all(e.get("source", "").strip() for e in entries), name
     for name in ("cilin.tsv", "places.tsv"):
@@ -58,6 +59,19 @@ def test_no_word_lists_left_in_the_python_modules():
         for m in re.finditer(r'"[\u4e00-\u9fff]{2,}(?: [\u4e00-\u9fff]{1,}){8,}', text):
             offenders.append(f"{path.relative_to(root)}: {m.group(0)[:30]}")
     assert not offenders, offenders
+
+
+def test_question_cues_are_lexicon_data():
+    """The modules that read questions (retrieve/, compose/) hold no alternation of words
+    (牵头|负责|哪个部门|…): those are in lexicon files with their sources."""
+    import pathlib
+
+    root = pathlib.Path(lexicon.__file__).parents[1]
+    rx = re.compile(r"(?:[\u4e00-\u9fff]{2,8}\|){4,}[\u4e00-\u9fff]{2,8}")
+    offenders = [f"{p.relative_to(root)}: {m.group(0)[:30]}" for d in ("retrieve", "compose")
+                 for p in (root / d).rglob("*.py") for m in rx.finditer(p.read_text(encoding="utf-8"))]
+    assert not offenders, offenders
+    assert re.search(lexicon.cues()["followup_lead"], "那社会投资项目呢") and re.search(lexicon.cues()["lead"], "谁牵头")
 
 
 def test_typos_homophones_and_glossary_reach_the_documents_terms():

@@ -20,10 +20,12 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from .. import lexicon
 from ..retrieve.query import INTENTS, REGIONS, analyze
 
-_LEAD = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问|如果是|要是|换成|改成)[，,\s]*")
-_TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|怎么说|如何|又是多少|是多少|多少)?[？?。！!\s]*$")
+_LEAD = re.compile(lexicon.cues()["followup_lead"])
+_TAIL = re.compile(lexicon.cues()["followup_tail"])
+_MODAL = lexicon.cues()["modal"]  # 要/需要/能 before what was asked (要几天) goes with it
 
 
 def _core(question: str) -> str:
@@ -41,7 +43,7 @@ def _previous_topic(prev: str, question: str) -> str:
     place, without its place: 「西安用气报装多久」 -> 「西安用气报装」."""
     text = prev
     for _, pattern in INTENTS:
-        text = re.sub(rf"(?:要|需要|能|得|是)?(?:{pattern})", "", text)
+        text = re.sub(rf"(?:{_MODAL})?(?:{pattern})", "", text)
     if analyze(question).regions:
         text = _strip_regions(text)
     return _TAIL.sub("", re.sub(r"[吗嘛呢啊？?。！!]+$", "", text)).strip(" ，,")
@@ -80,7 +82,7 @@ def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] 
     old = analyze(prev)
     asked = ""
     for _, pattern in INTENTS:
-        m = re.search(rf"(?:要|需要|能|得|是)?(?:{pattern})[^，,。？?\s]*", prev)
+        m = re.search(rf"(?:{_MODAL})?(?:{pattern})[^，,。？?\s]*", prev)
         if m:
             asked = m.group(0)
             break

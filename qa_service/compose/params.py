@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..lexicon import cues
+
+# the question's cues are lexicon data (qa_service/lexicon/cues.toml, each with its source)
+CUES = cues()
 # 多少钱 asks for money; 多少 alone may be a count or a share. Shared by both composers.
-AMOUNT_WORDS = r"多少钱|金额|费用|奖励多少|补贴多少|补助多少|奖多少|给多少|几万|多少万"
+AMOUNT_WORDS = CUES["amount"]
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,13 @@ class ComposeParams:
 
     # --- what the question asks, in its words ------------------------------------------
     # 哪个部门牵头 wants the units the clause's notes name (not 报给谁 or a phone number)
-    lead_asked: str = r"牵头|负责|哪个部门|什么部门|哪个单位|哪个局|哪个处|谁管|由谁|谁来"
+    lead_asked: str = CUES["lead"]
     # the header's own facts are asked (文号, issuer, date): the header answers, not another clause
-    header_asked: str = r"文号|印发|签发|发布|哪天|什么时候|日期|谁发|发文|哪个单位发|是什么文件|哪个文件"
+    header_asked: str = CUES["header"]
     # a sentence naming materials or a form (《用气申请表》) answers 要交什么
-    material_words: str = r"材料|资料|申请表|申请书|证明|《[^》]{2,20}(?:表|书|协议|图)》"
+    material_words: str = CUES["material"]
     # compare / list questions: several places' or documents' rules, one clause each
-    several_asked: str = r"分别|各地|各个|不同文件|一样吗|一样不|都怎么|都有|都是|哪些地方|对比|比较|还有哪些"
+    several_asked: str = CUES["several"]
     amount_words: str = AMOUNT_WORDS  # 多少钱 wants money (元, %), not a count (新增12家)
 
 

@@ -23,7 +23,7 @@ UNITS: list[tuple[str, str]] = [
     (r"分钟", "minutes"),
     (r"天", "days"),
     (r"个月", "months"),
-    (r"月底|月末|月上旬|月中旬|月下旬", "date"),  # 6月底前: a deadline, for 啥时候 questions
+    (r"月(?:底|末|上旬|中旬|下旬)", "date"),  # 6月底前: a deadline, for 啥时候 questions
     (r"年", "years"),
     (r"%", "percent"),
     (r"万元|亿元|元", "money"),

@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import lexicon
+
 CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -43,8 +45,9 @@ DATE_IN_TITLE_RE = re.compile(r"[（(](\d{4})年(\d{1,2})月(\d{1,2})日[）)]$"
 # 文号: an issuer code of 2-10 characters (陕政办发, 陕发改营商, 铜政办函), 〔year〕, number, 号
 DOCNO_RE = re.compile(r"^([\u4e00-\u9fff]{2,10})〔(\d{4})〕(\d+)号$")
 # a compilation's document header: "3. 陕西省知识产权局关于…" or the number alone
+# (the issuer starts with a Shaanxi place: the gazetteer's names, qa_service/lexicon/places.tsv)
 DOCHDR_RE = re.compile(
-    r"^(\d{1,2})\.\s*(?:$|((?:中共)?(?:陕西|西安|延安|咸阳|铜川|宝鸡|渭南|汉中|安康|商洛|榆林|杨凌|韩城|西咸).*))"
+    r"^(\d{1,2})\.\s*(?:$|((?:中共)?(?:" + "|".join(map(re.escape, lexicon.shaanxi_names())) + r").*))"
 )
 ORG_LINE_RE = re.compile(
     r"^(?:中共)?[\u4e00-\u9fff（）()]{2,40}(?:办公厅|办公室|人民政府|委员会|局|市委|省委|区委|县委|管委会|领导小组|（代章）|\(代章\))$"

@@ -157,6 +157,17 @@ def intents() -> tuple[Intent, ...]:
                  for e in _toml("intents.toml")["intent"])
 
 
+@lru_cache(maxsize=1)
+def cues() -> dict[str, str]:
+    """cues.toml: what a question asks (amount, lead, header, material, several) and how a
+    follow-up turn opens and closes, as regular expressions by name.
+
+    >>> import re; bool(re.search(cues()["lead"], "哪个部门牵头"))
+    True
+    """
+    return {e["name"]: e["pattern"] for e in _toml("cues.toml")["cue"]}
+
+
 def _lines(name: str) -> list[str]:
     return [x.split("#", 1)[0].rstrip() for x in (HERE / name).read_text(encoding="utf-8").splitlines()]
 
@@ -223,6 +234,20 @@ class Places:
 
     def foreign_in(self, text: str) -> list[str]:
         return list(dict.fromkeys(m.group(0) for m in self.foreign.finditer(text)))
+
+
+@lru_cache(maxsize=1)
+def shaanxi_names() -> tuple[str, ...]:
+    """Every Shaanxi place name of the gazetteer (full and short, province to county) and the
+    regions' aliases (西咸), longest first: what a Shaanxi issuer's name can start with.
+
+    >>> {"陕西", "西安", "铜川", "西咸", "韩城"} <= set(shaanxi_names())
+    True
+    """
+    rows = [line.split("\t") for line in (HERE / "places.tsv").read_text(encoding="utf-8").splitlines()[2:] if line]
+    names = {x for row in rows if row[4] == "陕西省" for x in (row[0], row[1]) if len(x) >= 2}
+    names |= {a for r in _toml("regions.toml")["region"] for a in r.get("aliases", [])}
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
 
 
 @lru_cache(maxsize=1)
