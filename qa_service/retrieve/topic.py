@@ -22,6 +22,9 @@ NOUN_TAGS = ("n", "vn", "an", "eng", "nz", "nt", "nr")  # not ns: places are han
 # pronouns, adverbs, conjunctions, prepositions, particles, numerals, measure words, locatives
 # and time words never name a topic (别的, 一直, 或者, 好几个, 以后): jieba's dictionary tags say which
 FUNCTION_TAGS = ("r", "d", "c", "p", "u", "m", "q", "f", "t", "y", "e", "o", "z")
+# the question's own asking — 会不会, 哪几个, 谁来管 — which jieba's tags do not catch (lexicon/cues.toml)
+_A_NOT_A = re.compile(lexicon.cues()["a_not_a"])
+_ASKING = re.compile(lexicon.cues()["interrogative"])
 
 
 @dataclass
@@ -34,12 +37,15 @@ class Topic:
     def of(cls, text: str, segment: Callable[[str], list[str]], tag: Callable[[str], str | None],
            stop: frozenset, foreign: tuple[str, ...] = ()) -> "Topic":
         spans = _synonym_spans(text)
+        asks = [(m.start(), m.end()) for m in _A_NOT_A.finditer(text)]  # 会不会: its 不会 is no topic
         cilin = lexicon.cilin_map()
         words, nouns, variants, pos = [], [], {}, 0
         for w in segment(text):
             start, pos = pos, pos + len(w)
             t = tag(w)
             if not _KEEP.match(w) or w in stop or any(f in w for f in foreign) or (t and t.startswith(FUNCTION_TAGS)):
+                continue
+            if _ASKING.search(w) or any(s < pos and start < e for s, e in asks):
                 continue
             terms = [t for s, e, ts in spans if s < pos and start < e for t in ts] + list(cilin.get(w, ()))
             words.append(w)

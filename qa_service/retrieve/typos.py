@@ -1,18 +1,23 @@
 """One wrong character, as a pinyin input method gives it: 准映 for 准营, 公作日 for 工作日.
 
-A run of the question that the corpus never writes, that is no word of jieba's dictionary,
-and that reads exactly like a corpus word (same toneless pinyin) differing in one character
-is taken for that word. The pinyin of a character is a dictionary lookup (pypinyin's table),
-so the cost grows with the question's length and nothing else.
+A run of the question that the corpus never writes and that reads exactly like a corpus word
+(same toneless pinyin) differing in one character is taken for that word — unless it is a
+word people write on purpose: one of jieba's dictionary that is not far rarer than the corpus
+word and of the same part of speech (a noisy channel with the dictionary's counts as the prior:
+the dictionary lists common misspellings too, with tiny counts and the word's own class — 注消
+v 3 against 注销 v 80 — while 公式 1158 is no misspelling of 公示 119, nor 管到 v of 管道 n). The pinyin of a character is a dictionary lookup (pypinyin's table), so the cost
+grows with the question's length and nothing else.
 
 A window must not cut through a word the segmenter knows (办|食品 is not 办事), and a
 function word (是, 的, 个) is never the character replaced.
 
->>> fix = TypoCorrector(["准营", "工作日", "注销", "十个"], known=lambda w: False, function=frozenset("是个"))
+>>> counts = {"注消": 3, "注销": 80, "公式": 1158, "公示": 119}
+>>> fix = TypoCorrector(["准营", "工作日", "注销", "十个", "公示"], frequency=lambda w: counts.get(w, 0),
+...                     function=frozenset("是个"))
 >>> fix.correct("一证准映要几个公作日")
 ('一证准营要几个工作日', [('准映', '准营'), ('公作日', '工作日')])
->>> fix.correct("注销要几天")[1], fix.correct("是个啥")[1]
-([], [])
+>>> fix.correct("没注消")[1], fix.correct("公式")[1], fix.correct("注销要几天")[1], fix.correct("是个啥")[1]
+([('注消', '注销')], [], [], [])
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from functools import lru_cache
 from typing import Callable, Iterable
 
 _RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+RARER = 10  # a dictionary word this many times rarer than the corpus word it sounds like is its misspelling
 
 
 @lru_cache(maxsize=1)
@@ -42,10 +48,13 @@ def syllable(ch: str) -> str:
 
 
 class TypoCorrector:
-    def __init__(self, vocabulary: Iterable[str], known: Callable[[str], bool], lengths: tuple[int, ...] = (4, 3, 2),
-                 segment: Callable[[str], list[str]] | None = None, function: frozenset = frozenset()):
+    def __init__(self, vocabulary: Iterable[str], frequency: Callable[[str], int], lengths: tuple[int, ...] = (4, 3, 2),
+                 segment: Callable[[str], list[str]] | None = None, function: frozenset = frozenset(),
+                 tag: Callable[[str], str | None] = lambda w: None, keep: Callable[[str], bool] = lambda w: False):
         self.vocab = {w for w in vocabulary if _RUN.fullmatch(w) and len(w) in lengths}
-        self.known = known  # is this a word people write correctly (jieba's dictionary)?
+        self.frequency = frequency  # a word's count in a general dictionary (jieba's), 0 when it has none
+        self.tag = tag  # its part of speech there
+        self.keep = keep  # words known to be meant as written (the lexicon's: 营收 is not 应收)
         self.lengths = lengths
         self.segment = segment or list  # words of a run; the default treats every character as one
         self.function = function
@@ -82,10 +91,15 @@ class TypoCorrector:
             return None
         for n in self.lengths:
             w = run[i : i + n]
-            if len(w) < n or (i + n) not in cuts or w in self.vocab or self.known(w):
+            if len(w) < n or (i + n) not in cuts or w in self.vocab or self.keep(w):
                 continue
+            written = self.frequency(w)
             for cand in self.by_sound.get(tuple(syllable(c) for c in w), ()):
                 diff = [k for k, (a, b) in enumerate(zip(w, cand)) if a != b]
-                if len(diff) == 1 and w[diff[0]] not in self.function:
+                if len(diff) == 1 and w[diff[0]] not in self.function and self._misspells(w, written, cand):
                     return w, cand
         return None
+
+    def _misspells(self, w: str, written: int, cand: str) -> bool:
+        """An unknown run always may; a dictionary word only when far rarer and of the same class."""
+        return not written or (written * RARER <= self.frequency(cand) and self.tag(w) == self.tag(cand))
