@@ -196,6 +196,18 @@ def test_followup_resolve(question, history, expected):
     assert resolve(question, history) == expected
 
 
+@pytest.mark.parametrize("question, history, expected", [
+    # a short follow-up that asks only who/what of the earlier topic keeps that topic
+    ("谁负责牵头呢", ["西咸新区充电桩建设有什么安排"], "西咸新区充电桩建设有什么安排 谁负责牵头"),
+    # a place and generic words name no topic: the earlier topic is asked about there
+    ("咸阳的文件写的一样吗", ["用水报装要几个工作日"], "用水报装 咸阳的文件写的一样吗"),
+    # a topic of its own stands alone
+    ("咸阳用气报装要几天", ["用水报装要几个工作日"], "咸阳用气报装要几天"),
+])
+def test_followup_resolve_with_the_corpus_topics(qa, question, history, expected):
+    assert resolve(question, history, has_topic=qa.retriever.names_topic) == expected
+
+
 def test_is_followup():
     assert is_followup("那注销呢？") and is_followup("西咸新区呢") and is_followup("还有用气")
     assert not is_followup("企业开办要几天")

@@ -78,6 +78,9 @@ def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] 
     if new.regions and not rest:
         # only a place is new: ask the previous question there
         return f"{core} {_strip_regions(prev) or prev}"
+    if has_topic is not None and not has_topic(core):
+        # 「谁负责牵头呢」 asks about the previous turn's topic, not about nothing
+        return f"{_previous_topic(prev, question)} {core}".strip()
     # a new topic: keep what was asked (要几天 / 哪个部门牵头) and the region of the previous question
     old = analyze(prev)
     asked = ""

@@ -29,6 +29,7 @@ from .typos import TypoCorrector
 from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
 
 INTENT_EXPANSIONS = (TIME_TERMS, WHO_TERMS)
+_PLACES = lexicon.places()
 
 # how much each kind of item counts when the question is not about the document itself
 KIND_WEIGHT = {"header": 0.75, "signature": 0.3, "footer": 0.2, "attachments": 0.3, "notice": 0.9}
@@ -228,7 +229,9 @@ class Retriever:
         policy term), or only what it wants to know (具体多少钱, 哪个部门负责)?"""
         plan = analyze(question)
         asked = {t for i in INTENT_EXPANSIONS for t in i}
-        return bool(self.topic(plan).nouns) or any(e not in asked for e in plan.expansions)
+        # a place says where, not what: 「西安的文件一样吗」 still asks about the earlier topic
+        nouns = [n for n in self.topic(plan).nouns if not _PLACES.regions_in(n) and not _PLACES.foreign_in(n)]
+        return bool(nouns) or any(e not in asked for e in plan.expansions)
 
     def topic(self, plan: QueryPlan) -> Topic:
         tok = self.index.tokenizer
