@@ -91,15 +91,19 @@ class TypoCorrector:
             return None
         for n in self.lengths:
             w = run[i : i + n]
-            if len(w) < n or (i + n) not in cuts or w in self.vocab or self.keep(w):
+            if len(w) < n or (i + n) not in cuts or w in self.vocab:
                 continue
-            written = self.frequency(w)
             for cand in self.by_sound.get(tuple(syllable(c) for c in w), ()):
                 diff = [k for k, (a, b) in enumerate(zip(w, cand)) if a != b]
-                if len(diff) == 1 and w[diff[0]] not in self.function and self._misspells(w, written, cand):
+                if len(diff) == 1 and w[diff[0]] not in self.function and self._misspells(w, cand):
                     return w, cand
         return None
 
-    def _misspells(self, w: str, written: int, cand: str) -> bool:
-        """An unknown run always may; a dictionary word only when far rarer and of the same class."""
+    def _misspells(self, w: str, cand: str) -> bool:
+        """An unknown run may be a misspelling; a dictionary word only when far rarer and of the same
+        class; a word the lexicon knows never. (Asked only of the rare window that sounds like a
+        corpus word, so the lexicon's patterns are not run over every window of a long question.)"""
+        if self.keep(w):
+            return False
+        written = self.frequency(w)
         return not written or (written * RARER <= self.frequency(cand) and self.tag(w) == self.tag(cand))
