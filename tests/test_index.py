@@ -163,6 +163,11 @@ def test_build_writes_manifest_publishes_and_answers(index_dir, corpus, nano):
     assert res.found and len(res.hits) == 5
     assert any("企业开办" in h.item.text for h in res.hits[:3])
 
+    # the sentence channel: every clause has its sentences, in order, under the manifest's checksum
+    assert "sentences.npz" in m["sha256"] and m["sentence_count"] > m["item_count"]
+    assert idx.sentence_vectors is not None and idx.sentence_starts is not None
+    assert len(idx.sentence_starts) == m["item_count"] and idx.sentence_vectors.shape == (m["sentence_count"], 384)
+
 
 # -- embedding cache -----------------------------------------------------------------
 def test_second_build_embeds_nothing_new_and_keeps_two_builds(built):
@@ -302,6 +307,7 @@ CORRUPTIONS = [
     _truncate("vectors.faiss"), _garble("vectors.faiss"), _garble("items.jsonl"), _drop_last_item,
     _truncate("manifest.json"), _delete("manifest.json"), _delete("tokens.json"),
     _truncate("documents.json"), _future_format, _wrong_dim,
+    _garble("sentences.npz"), _truncate("sentences.npz"), _delete("sentences.npz"),
 ]
 
 

@@ -98,10 +98,22 @@ def candidates(ask: Ask) -> list[Hit]:
     # 陕政办发〔2023〕11号 names one document: not its neighbour 1号
     pool = ask.named or ask.result.hits
     hits = [h for h in pool[: PARAMS.candidate_depth] if h.score >= floor * ask.top]
+    # the question's rarest topic word: when the best clause names it, a clause that does not is
+    # about something else, however close its wording
+    rarest = required_terms(ask.result)[:1]
+    if hits and rarest and rarest[0] in hits[0].item.text:
+        hits = [h for h in hits if rarest[0] in h.item.text]
     if ask.plan.regions and not ask.several:
         # one place asked about: its own documents answer, other places' only when it has none
         hits = [h for h in hits if in_regions(h, ask.plan.regions)] or hits
     return hits
+
+
+def on_best_topic(hit: Hit, ask: Ask, best: Hit) -> bool:
+    """Does the clause name every topic word of the question that the best clause names (上市
+    and 奖励 in 上市奖励多少钱)? One that does not is about something else, however close its
+    wording (技改项目的奖励)."""
+    return all(w in hit.item.text for w in required_terms(ask.result) if w in best.item.text)
 
 
 def quote_candidates(ask: Ask, hits: list[Hit]) -> list[Pick]:
@@ -243,7 +255,7 @@ def other_documents_figures(picks: list[Pick], ask: Ask, topic: list[str]) -> li
     for h in ask.result.hits:
         if len(picks) + len(extra) >= PARAMS.max_figure_sources or h.score < PARAMS.figure_floor * ask.top:
             break
-        if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)):
+        if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)) or not on_best_topic(h, ask, picks[0].hit):
             continue
         for sent in split_sentences(h.item.text):
             found = topic_figure(sent, topic, units, plan.normalized, same_clause=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ..models import Document, Item
 
-RECIPE_VERSION = 2  # bump when passage_text changes: every vector must be recomputed
+RECIPE_VERSION = 3  # bump when what is embedded changes (3: the sentence channel): every build must be redone
 
 
 def short_title(doc: Document) -> str:

@@ -3,7 +3,8 @@
 Layout::
 
     index/CURRENT                  name of the build being served (replaced atomically)
-    index/builds/<id>/manifest.json, documents.json, items.jsonl, vectors.faiss, tokens.json, figures.jsonl
+    index/builds/<id>/manifest.json, documents.json, items.jsonl, vectors.faiss, sentences.npz,
+                                   tokens.json, figures.jsonl
     index/cache/<model>.npz        embeddings by text hash: a new document embeds only its items
     index/.lock                    one writer at a time
 
@@ -39,12 +40,15 @@ from .keyword import BM25, PolicyTokenizer
 from ..figures import FIGURES_VERSION
 from ..figures.table import FigureTable, build_rows
 from .passages import RECIPE_VERSION, passage_text
+from .sentences import sentence_rows
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # 2: the manifest holds every artifact's sha256
 # what the manifest's sha256 covers: everything a server reads, except the manifest itself (which
 # `qa-service eval calibrate` rewrites in the served build to store its calibration)
 ARTIFACTS = ("documents.json", "items.jsonl", "tokens.json", "vectors.faiss", "figures.jsonl")
+# checked when the manifest lists them: a build from before the sentence channel still loads (and is stale)
+OPTIONAL_ARTIFACTS = ("sentences.npz",)
 CACHE_SAVE_EVERY = 256  # embedded items between saves of the cache: a killed build loses at most these
 KEEP_BUILDS = 2  # the served build and the one before it
 
@@ -116,7 +120,7 @@ def verify_checksums(path: Path, manifest: dict) -> None:
     """Every artifact as it was built: a file edited or damaged after publishing (a figure
     changed in items.jsonl) is refused rather than served."""
     sums = manifest.get("sha256") or {}
-    for name in ARTIFACTS:
+    for name in (*ARTIFACTS, *(n for n in OPTIONAL_ARTIFACTS if n in sums)):
         if sums.get(name) != sha256_of(path / name):
             raise IndexUnavailable("index_corrupt", f"索引文件 {name} 与清单中的 sha256 不符（被修改或损坏），请运行 qa-service index build",
                                    f"{name} is corrupt or was modified: it does not match its sha256 in the manifest; run `qa-service index build`")
@@ -155,13 +159,14 @@ class EmbeddingCache:
         os.replace(tmp, self.path)
 
 
-def embed_with_cache(embedder: Embedder, texts: list[str], cache: EmbeddingCache, batch: int, progress: bool) -> tuple[np.ndarray, int]:
+def embed_with_cache(embedder: Embedder, texts: list[str], cache: EmbeddingCache, batch: int, progress: bool,
+                     what: str = "items") -> tuple[np.ndarray, int]:
     keys = [_text_key(embedder.name, t) for t in texts]
     todo = [i for i, k in enumerate(keys) if k not in cache.vectors]
     if todo:
         from tqdm import tqdm
 
-        bar = tqdm(total=len(todo), desc="embedding items", unit="item", disable=not progress)
+        bar = tqdm(total=len(todo), desc=f"embedding {what}", unit="text", disable=not progress)
         for s in range(0, len(todo), batch):
             chunk = todo[s : s + batch]
             vecs = embedder.encode_passages([texts[i] for i in chunk])
@@ -221,6 +226,9 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
         cache = EmbeddingCache(index_dir, embedder.name)
         vectors, n_new = embed_with_cache(embedder, texts, cache, settings.embedding_batch, progress)
         fidx = make_faiss_index(vectors, settings.faiss_index)
+        sentences, starts = sentence_rows([i.text for i in items])
+        sentence_vectors, n_new_sentences = embed_with_cache(embedder, sentences, cache, settings.embedding_batch, progress,
+                                                             what="sentences")
         words = domain_dictionary(i.text for i in items)
         tok = PolicyTokenizer(words)
         tokens = [tok(t) for t in texts]
@@ -249,6 +257,8 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
             "dictionary_size": len(words),
             "embedded_new": n_new,
             "embedded_cached": len(texts) - n_new,
+            "sentence_count": len(sentences),
+            "sentences_embedded_new": n_new_sentences,
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         try:
@@ -262,7 +272,8 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
             manifest["figure_count"] = len(figures.rows)
             manifest["figures_version"] = FIGURES_VERSION
             faiss.write_index(fidx, str(tmp / "vectors.faiss"))
-            manifest["sha256"] = {name: sha256_of(tmp / name) for name in ARTIFACTS}
+            np.savez(tmp / "sentences.npz", vectors=sentence_vectors, starts=starts)
+            manifest["sha256"] = {name: sha256_of(tmp / name) for name in (*ARTIFACTS, *OPTIONAL_ARTIFACTS)}
             manifest["build_seconds"] = round(time.perf_counter() - t0, 2)
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
             _fsync_tree(tmp)
@@ -302,6 +313,9 @@ class LoadedIndex:
     items_by_id: dict[str, Item] = field(default_factory=dict)
     stale_reason: str | None = None
     figures: FigureTable | None = None
+    # the sentence channel (index/sentences.py): every clause's sentences and where each clause's start
+    sentence_vectors: np.ndarray | None = None
+    sentence_starts: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.docs_by_id = {d.id: d for d in self.documents}
@@ -356,6 +370,7 @@ def read_build(path: Path) -> LoadedIndex:
             raise ValueError(f"documents disagree: {len(documents)} read, manifest {manifest['document_count']}")
         if fidx.d != manifest["dim"]:
             raise ValueError(f"vector dimension {fidx.d} != {manifest['dim']}")
+        sent_vectors, sent_starts = _read_sentences(path, manifest, len(items))
     except IndexUnavailable:
         raise
     except Exception as e:
@@ -364,7 +379,20 @@ def read_build(path: Path) -> LoadedIndex:
     # a build from an older extractor (or before the table existed) gets its table rebuilt in memory (~0.2 s)
     figures = FigureTable.from_index(documents, items, path if manifest.get("figures_version") == FIGURES_VERSION else None)
     return LoadedIndex(manifest, path, documents, items, fidx, BM25(tok_data["tokens"]), PolicyTokenizer(tok_data["dictionary"]),
-                       figures=figures)
+                       figures=figures, sentence_vectors=sent_vectors, sentence_starts=sent_starts)
+
+
+def _read_sentences(path: Path, manifest: dict, n_items: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The sentence channel, cross-checked against the items; (None, None) for an older build."""
+    if "sentences.npz" not in (manifest.get("sha256") or {}):
+        return None, None
+    with np.load(path / "sentences.npz", allow_pickle=False) as z:
+        vectors, starts = z["vectors"].astype(np.float32), z["starts"].astype(np.int64)
+    ok = (len(starts) == n_items and len(vectors) == manifest.get("sentence_count") and vectors.shape[1] == manifest["dim"]
+          and (n_items == 0 or (starts[0] == 0 and bool(np.all(np.diff(starts) > 0)) and starts[-1] < len(vectors))))
+    if not ok:
+        raise ValueError(f"sentence vectors disagree with the items: {len(vectors)} sentences, {len(starts)} starts, {n_items} items")
+    return vectors, starts
 
 
 def stale_reason(settings: Settings, manifest: dict) -> str | None:

@@ -25,6 +25,7 @@ from .topic import Topic
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
 from .. import lexicon
 from ..lexicon import function_words, generic_nouns, question_words
+from ..index.sentences import best_sentence_scores
 from .typos import TypoCorrector
 from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
 
@@ -143,6 +144,9 @@ class Retriever:
         out = np.zeros(self.n, dtype=np.float32)
         valid = ids[0] >= 0
         out[ids[0][valid]] = sims[0][valid]
+        if self.index.sentence_vectors is not None and self.index.sentence_starts is not None:
+            # a clause is as close as the mean of its whole text and its best sentence (index/sentences.py)
+            out = (out + best_sentence_scores(self.index.sentence_vectors, self.index.sentence_starts, q)) / 2
         return out
 
     def keyword_scores(self, plan: QueryPlan) -> tuple[np.ndarray, float, list[str]]:
