@@ -71,6 +71,10 @@ _LEAD = re.compile(
 _GENERIC = re.compile(r"^(?:审批|办理|办结|平均|整体|全流程|全过程|业务)?(?:时间|时限|用时|时长|周期|环节)?$")
 _QUALIFIER_AFTER = re.compile(r"^[”\"]?((?:办结率|占比|比例|覆盖率|满意率)[^，。；]*?\d+(?:\.\d+)?[%％](?:以上)?)")
 _STAT_MARKERS = re.compile(r"已经|已有|已达|已累计|累计|共计|截至|截止|目前|现有|共有|同比|较上年|比上年")
+# how firmly a figure is promised (the sample's qualifiers: 原则上, 一般, 力争, 基本, 平均, 鼓励)
+_HEDGE_END = re.compile(r"(原则上|一般|力争|基本|平均|均)$")
+_HEDGE_START = re.compile(r"^(原则上|力争|平均|鼓励)")
+ELIDED = "elided"  # a note: the figure's subject names only its case
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
 
@@ -135,8 +139,10 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
         start = max(prev_end.get(clause_start, clause_start), clause_start)
         prev_end[clause_start] = m.end()
         out += _read_figure(sentence, m, start, clause_start, clause_end, context)
+    out.sort(key=lambda f: f.start)
     _pair_respectively(sentence, out)
-    return sorted(out, key=lambda f: f.start)
+    _inherit_elided_measures(out)
+    return out
 
 
 def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
@@ -294,9 +300,10 @@ def _subject(text: str) -> str:
 def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, after: str, context: str) -> None:
     """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
     lx = measures()
-    subject = _subject(subject_text)
+    subject, hedge = _unhedged(_subject(subject_text))
     scope = ""
-    if f.kind == "count":
+    partial = bool(re.match(r"^\W*其中", subject_text))
+    if f.kind == "count" and not partial:
         subject = _counted(after) or subject
     elif (head := _qualified_noun(after)) and f.unit_class in {"%", "元"}:
         # 80%以上的政务服务事项, 200万元以下的货物和服务项目: the figure is said of the noun after it;
@@ -314,16 +321,61 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
         key = lx.measure_of(earlier) or lx.measure_of(context)
     if (q := _QUALIFIER_AFTER.match(after)) and f.unit_class != "%":
         f.qualifier = q.group(1)
-    elif re.search(r"原则上|平均", subject_text):
-        f.qualifier = re.search(r"原则上|平均", subject_text).group(0)
+    elif hedge or (hedge := re.search(r"原则上|平均", subject_text)):
+        f.qualifier = hedge if isinstance(hedge, str) else hedge.group(0)
     sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
     f.subcase = sub.label if sub else scope
     if f.kind == "count" and not f.subcase and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
         f.subcase = rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
     if f.subcase and f.subcase in subject and f.subcase != subject:
         subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
+    if (f.subcase and f.subcase == subject) or (partial and not _has_content(subject)):
+        f.notes.append(ELIDED)  # 自由贸易试验区力争达到150项, 其中省内30项: the case only, the measure is said before
     f.measure = subject
     f.measure_key = key
+
+
+def _unhedged(subject: str) -> tuple[str, str]:
+    """破产案件一般在6个月内办结, 事项力争达到100项: a hedge at either end of the subject says how
+    firmly the figure is promised (a qualifier), not what it measures. 一般 and 基本 only at the end,
+    before the verb: at the start they are adjectives of a name (一般社会投资项目, 基本公共服务).
+
+    >>> _unhedged("破产案件一般"), _unhedged("原则上工业用地出让年期"), _unhedged("一般社会投资项目")
+    (('破产案件', '一般'), ('工业用地出让年期', '原则上'), ('一般社会投资项目', ''))
+    """
+    if (m := _HEDGE_END.search(subject)) and len(subject) > len(m.group(0)):
+        return subject[: m.start()], m.group(0)
+    if (m := _HEDGE_START.match(subject)) and len(subject) > len(m.group(0)):
+        return subject[m.end() :], m.group(0)
+    return subject, ""
+
+
+def _inherit_elided_measures(figs: list[RawFigure]) -> None:
+    """…的事项力争达到100项以上，自由贸易试验区力争达到150项 / 形成61项改革措施，其中省内30项: a figure
+    whose subject names only a case (or nothing but 其中) states the measure of the figure of its unit
+    before it in the sentence, for that case."""
+    last: dict[str, RawFigure] = {}
+    for f in figs:
+        if f.kind == "date":
+            continue
+        if ELIDED in f.notes and (prev := last.get(f.unit_class)):
+            f.measure, f.measure_key = prev.measure, prev.measure_key
+        last[f.unit_class] = f
+    _narrowed_by_relative_clause(figs)
+
+
+def _narrowed_by_relative_clause(figs: list[RawFigure]) -> None:
+    """破产案件审理周期缩短30天，无产可破等符合简易审理条件的破产案件一般在6个月内办结: a relative
+    clause (…的) before a noun the sentence has already given a figure for says which of them the
+    new figure is for: its sub-case."""
+    said: list[str] = []
+    for f in figs:
+        if f.kind == "date":
+            continue
+        head = f.measure.rsplit("的", 1)
+        if not f.subcase and len(head) == 2 and len(head[1]) >= 2 and any(head[1] in m for m in said):
+            f.subcase, f.measure = head[0] + "的", head[1]
+        said.append(f.measure)
 
 
 def _qualified_noun(after: str) -> str:
