@@ -29,3 +29,31 @@ def test_a_part_after_qizhong_counts_the_same_things():
 def test_a_relative_clause_before_a_measured_noun_is_its_case():
     got = described("劳动争议案件审理周期缩短10天，事实清楚的劳动争议案件一般在30天内审结")
     assert got[1][2:] == ("劳动争议案件", "事实清楚的", "一般")
+
+
+def figures(sentence: str):
+    return [(r.text, r.unit_class, r.measure, r.kind, r.comparator, r.qualifier) for r in extract_sentence(sentence)
+            if r.kind != "date"]
+
+
+def test_a_count_of_levels_names_the_levels():
+    assert figures("省市县三级窗口统一受理")[0] == ("三级", "其他", "省市县", "count", "", "")
+    assert figures("市、区县（开发区）两级清单同步公布")[0][2] == "市、区县（开发区）"
+    # the levels stay the scope of the share that follows them
+    share = extract_sentence("新区新城两级95%以上的涉企事项实现网上办")[1]
+    assert (share.value, share.measure, share.subcase) == (95.0, "涉企事项", "新区新城两级")
+    assert figures("用好三级协调机制") == figures("建设“三级网络”") == []
+
+
+def test_once_counts_an_action_and_a_period_is_a_frequency():
+    assert figures("每两年开展一次“营商体检”评估") == [
+        ("两年", "年", "“营商体检”评估", "commitment", "每", ""), ("一次", "次", "“营商体检”评估", "commitment", "", "每两年")]
+    assert figures("每年至少召开2次座谈会") == [("2次", "次", "座谈会", "commitment", "至少", "每年")]
+    assert figures("涉税事项一次办结")[0][2] == "涉税事项"  # a bare verb after: said of the subject
+    # 一次性, 一次 inside a quoted slogan, a session's ordinal: not counts of times
+    assert figures("给予一次性补助") == figures("推行“一件事一次办”") == figures("学习省委十四届三次全会精神") == []
+
+
+def test_ming_counts_people_and_ranks_are_not_figures():
+    assert figures("培育技能人才800名")[0][:2] == ("800名", "人")
+    assert figures("评价排名前10名的区县") == []

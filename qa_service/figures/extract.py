@@ -39,7 +39,7 @@ UNIT_CLASSES: list[tuple[str, str]] = [
     ("个小时", "小时"), ("小时", "小时"), ("分钟", "分钟"), ("个月", "月"), ("天", "自然日"), ("日", "自然日"),
     ("个百分点", "%"), ("%", "%"), ("％", "%"), ("亿元", "元"), ("万元", "元"), ("元", "元"),
     ("千瓦", "千瓦"), ("平方米", "面积"), ("亩", "面积"), ("年", "年"),
-    ("项", "项"), ("个", "个"), ("家", "家"), ("次", "次"), ("人次", "人"), ("人", "人"), ("户", "户"), ("件", "件"), ("倍", "倍"),
+    ("项", "项"), ("个", "个"), ("家", "家"), ("次", "次"), ("人次", "人"), ("人", "人"), ("名", "人"), ("户", "户"), ("件", "件"), ("倍", "倍"),
     ("条", "其他"), ("张", "其他"), ("类", "其他"), ("批", "其他"), ("所", "其他"), ("台", "其他"), ("笔", "其他"),
     ("种", "其他"), ("级", "其他"),
 ]
@@ -47,6 +47,9 @@ UNIT_OF = dict(UNIT_CLASSES)
 TIME_CLASSES = {"工作日", "自然日", "小时", "分钟", "月", "年"}
 AMOUNT_CLASSES = {"%", "元", "千瓦", "面积", "倍"}
 COUNT_CLASSES = {"项", "个", "家", "次", "人", "户", "件", "其他"}
+# 次 counts occurrences of an action (每半年开展一次, 一次办结): a frequency, a commitment; the
+# other count classes count things, and a bare count of things is the size of a set (26项改革举措)
+SET_CLASSES = COUNT_CLASSES - {"次"}
 
 _NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半]+)"
 _UNIT = "|".join(re.escape(u) for u, _ in UNIT_CLASSES)
@@ -57,12 +60,14 @@ DATE_RE = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月(?P<part>底
                      r"|(?P<y2>20\d\d)年(?P<p2>底|末|内|上半年|下半年)(?P<b2>前)?")
 # a Chinese numeral counts only where it cannot be part of a name: 一网通办, 最多跑一次,
 # 三年行动方案 and 二十四条措施 are names, not figures
-_CN_NAME_AFTER = re.compile(r"^(?:件事|次办|次性|网|窗|码|站|业|照|年行动|年计划|年规划|年攻坚|条措施|张网|个一)")
+_CN_NAME_AFTER = re.compile(r"^(?:件事|次办(?![结理])|次性|网|窗|码|站|业|照|年行动|年计划|年规划|年攻坚|条措施|张网|个一)")
 BEFORE_VERBS = re.compile(
     r"(压减至|压减到|压减|压缩至|压缩到|压缩为|压缩|缩短至|缩短到|缩短|减少到|减少至|减少|降低至|降低到|降至|降低|"
     r"提高至|提高到|提升至|提高|提升|控制在|不超过|不少于|不低于|不高于|低于|小于|高于|超过|达到|达|突破|增长至|增至|"
     r"增长|增加|新增|稳定在|保持在|实现|确保|为|在|由)$"
 )
+# 最多跑一次, 至少开展1次: a bound adverb before the verb whose times are counted
+_BOUND_ADVERB = re.compile(r"(最多|至少|最少)(?P<act>[\u4e00-\u9fff]{1,2})$")
 AFTER_WORDS = re.compile(r"^(以内|之内|内|以上|以下|左右|及以下|及以上)")
 _LEAD = re.compile(
     r"^(?:将|把|对于|对|其中|并且|并|且|同时|力争|确保|实现|推动|推进|进一步|全面|持续|全年|年内|当年|每年|"
@@ -74,6 +79,9 @@ _STAT_MARKERS = re.compile(r"已经|已有|已达|已累计|累计|共计|截至
 # how firmly a figure is promised (the sample's qualifiers: 原则上, 一般, 力争, 基本, 平均, 鼓励)
 _HEDGE_END = re.compile(r"(原则上|一般|力争|基本|平均|均)$")
 _HEDGE_START = re.compile(r"^(原则上|力争|平均|鼓励)")
+# administrative levels named before a count of levels: 市县两级, 省、市、县三级, 市、区县（开发区）两级
+_LEVEL = r"(?:新区|新城|街道|社区|镇街|区县|开发区|[省市县区乡镇村])(?:[（(][^）)]{1,6}[）)])?"
+_LEVEL_RUN = re.compile(rf"(?:{_LEVEL}、?)+$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -137,11 +145,13 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
             continue
         clause_start, clause_end = _clause_bounds(sentence, m.start())
         start = max(prev_end.get(clause_start, clause_start), clause_start)
-        prev_end[clause_start] = m.end()
+        if m.group("unit") != "级":  # 新区新城两级80%以上的事项: the levels stay the next figure's scope
+            prev_end[clause_start] = m.end()
         out += _read_figure(sentence, m, start, clause_start, clause_end, context)
     out.sort(key=lambda f: f.start)
     _pair_respectively(sentence, out)
     _inherit_elided_measures(out)
+    _frequencies(out)
     return out
 
 
@@ -183,20 +193,40 @@ def _date_figure(sentence: str, s: int, e: int) -> RawFigure:
 
 def _is_figure(m: re.Match, sentence: str) -> bool:
     num, unit = m.group("num"), m.group("unit")
-    if sentence[max(0, m.start() - 1) : m.start()] == "第" or re.match(r"[\d.]", sentence[m.start() - 1 : m.start()] or "x"):
+    before = sentence[: m.start()]
+    if before.endswith("第") or re.search(r"[\d.]$", before):
         return False  # 第3条, or the tail of a longer number
     first = re.split(r"[、—\-－~～至到]", num)[0]
-    if not first[0].isdigit():  # a Chinese numeral: only where it cannot be part of a name
-        after = sentence[m.end("num") :]
-        if _CN_NAME_AFTER.match(after) or (first == "一" and UNIT_OF[unit] not in TIME_CLASSES):
-            return False
-        if re.search(r"[上下每同第这该近前]$", sentence[: m.start()]) or after.startswith(("度", "来", "级")):
-            return False  # 上一年度, 每一年, 近两年来: a reference to a year, not a figure
+    if not first[0].isdigit() and not _chinese_numeral_is_figure(first, unit, sentence, m):
+        return False
     if unit == "年" and (number(first) or 0) >= 1900:
         return False  # 2023年: a year, not a duration (dates are read by DATE_RE)
-    if unit == "日" and re.search(r"月$", sentence[: m.start()]):
+    if unit == "日" and before.endswith("月"):
         return False
+    if unit == "名" and re.search(r"[前后]$", before):
+        return False  # 排名前10名: a rank
     return True
+
+
+def _chinese_numeral_is_figure(first: str, unit: str, sentence: str, m: re.Match) -> bool:
+    """A Chinese numeral counts only where it cannot be part of a name or a reference."""
+    before, after = sentence[: m.start()], sentence[m.end("num") :]
+    if _CN_NAME_AFTER.match(after) or before.endswith("届"):
+        return False  # 一网通办, 二十四条措施; 十四届三次全会 (届 is followed by a session's ordinal)
+    if first == "一" and UNIT_OF[unit] not in TIME_CLASSES:
+        # 一批, 一个平台 are words; 一次 outside quotes says how many times (一次办结, 每半年开展一次)
+        return unit == "次" and not after.startswith("次性") and not _inside_quotes(sentence, m.start())
+    if before.endswith("每"):
+        return UNIT_OF[unit] in TIME_CLASSES  # 每半年, 每两年: a frequency
+    if re.search(r"[上下同第这该近前]$", before) or after.startswith(("度", "来")):
+        return False  # 上一年度, 近两年来: a reference to a year, not a figure
+    if after.startswith("级"):
+        return bool(_LEVEL_RUN.search(before))  # 市县两级: how many levels; 三级网络 is a name
+    return True
+
+
+def _inside_quotes(sentence: str, pos: int) -> bool:
+    return sentence.rfind("“", 0, pos) > sentence.rfind("”", 0, pos)
 
 
 def in_quoted_name(sentence: str, start: int, end: int) -> bool:
@@ -207,7 +237,8 @@ def in_quoted_name(sentence: str, start: int, end: int) -> bool:
     close = sentence.find("”", end)
     inside = sentence[opened + 1 : close if close >= 0 else len(sentence)]
     rest = inside.replace(sentence[start:end], "", 1)
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2
+    # slogans spell their numbers in characters (“三名+”, “零次跑”); a quoted promise prints digits
+    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2 or not sentence[start].isdigit()
 
 
 def _clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
@@ -235,14 +266,22 @@ def _values(m: re.Match) -> list[tuple[float, float | None]]:
 
 def _read_figure(sentence: str, m: re.Match, start: int, clause_start: int, clause_end: int, context: str) -> list[RawFigure]:
     before = sentence[start : m.start()]
+    if start > clause_start:  # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject
+        before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?", "", before)
     after = sentence[m.end() : clause_end]
-    verb = BEFORE_VERBS.search(before)
+    verb = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before)
     comparator = verb.group(1) if verb else ""
     if not comparator and (w := AFTER_WORDS.match(after)):
         comparator = w.group(1)
-    subject_text = before[: verb.start()] if verb else before
+    if not comparator and before.endswith("每"):
+        comparator = "每"  # 每半年: a frequency
+    subject_text = before
+    if verb:  # the words before the verb, and the verb of 最多跑一次 (what is counted)
+        subject_text = before[: verb.start()] + (verb.groupdict().get("act") or "")
     unit_class = UNIT_OF[m.group("unit")]
     kind = "other" if in_quoted_name(sentence, m.start(), m.end()) else _kind(sentence[clause_start : m.start()], after, unit_class, comparator)
+    if m.group("unit") == "级" and (levels := _LEVEL_RUN.search(before)):
+        kind, subject_text = "count", levels.group(0)  # 新区新城两级: a count of the levels it names
     values = _values(m)
     subjects = _respective(subject_text, len(values))
     out = []
@@ -303,8 +342,10 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
     subject, hedge = _unhedged(_subject(subject_text))
     scope = ""
     partial = bool(re.match(r"^\W*其中", subject_text))
-    if f.kind == "count" and not partial:
+    if f.kind == "count" and not partial and f.unit != "级":
         subject = _counted(after) or subject
+    elif f.unit_class == "次" and _has_content(action := _action(after)):
+        subject = action  # 开展一次“营商环境集中宣传”活动: 次 counts the action that follows
     elif (head := _qualified_noun(after)) and f.unit_class in {"%", "元"}:
         # 80%以上的政务服务事项, 200万元以下的货物和服务项目: the figure is said of the noun after it;
         # what stood before it (新区新城两级, 政府采购领域) says whose
@@ -323,6 +364,8 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
         f.qualifier = q.group(1)
     elif hedge or (hedge := re.search(r"原则上|平均", subject_text)):
         f.qualifier = hedge if isinstance(hedge, str) else hedge.group(0)
+    elif f.unit_class == "次" and (per := re.search(r"每(?:年|月|周|季度)", subject_text)):
+        f.qualifier = per.group(0)  # 每年至少开展1次: how often
     sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
     f.subcase = sub.label if sub else scope
     if f.kind == "count" and not f.subcase and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
@@ -331,8 +374,15 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
         subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
     if (f.subcase and f.subcase == subject) or (partial and not _has_content(subject)):
         f.notes.append(ELIDED)  # 自由贸易试验区力争达到150项, 其中省内30项: the case only, the measure is said before
-    f.measure = subject
+    f.measure = _balanced(subject)
     f.measure_key = key
+
+
+def _balanced(phrase: str) -> str:
+    """“坐窗口”活动 cut after its opening quote reads 坐窗口”活动: drop quotes left without their pair."""
+    if phrase.count("“") != phrase.count("”"):
+        phrase = phrase.replace("“", "").replace("”", "")
+    return phrase
 
 
 def _unhedged(subject: str) -> tuple[str, str]:
@@ -378,6 +428,20 @@ def _narrowed_by_relative_clause(figs: list[RawFigure]) -> None:
         said.append(f.measure)
 
 
+def _action(after: str) -> str:
+    """What a frequency counts: the object after it (一次“集中宣传”活动, 1次专项检查), not a bare
+    verb (一次办结 says of the subject before that it is done in one visit)."""
+    return _AFTER_VERBS.sub("", re.sub(r"^(?:以上|以内|及以上)", "", after))
+
+
+def _frequencies(figs: list[RawFigure]) -> None:
+    """每半年开展一次“集中宣传”活动: the period of a frequency is said of what is done once in it."""
+    for f, nxt in zip(figs, figs[1:]):
+        if f.comparator == "每" and nxt.unit_class == "次" and nxt.excerpt == f.excerpt:
+            f.measure, f.measure_key = nxt.measure, nxt.measure_key
+            nxt.qualifier = nxt.qualifier or "每" + f.text
+
+
 def _qualified_noun(after: str) -> str:
     """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项."""
     m = re.match(r"^(?:以上|以下|及以上|及以下)?的?([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
@@ -404,7 +468,7 @@ def _kind(before: str, after: str, unit_class: str, comparator: str) -> str:
         return "statistic"  # 由5项减少到2项: 5 is where it was, not the promise
     if _STAT_MARKERS.search(before):
         return "statistic"
-    if unit_class in COUNT_CLASSES and not comparator and re.match(r"^[“\"\u4e00-\u9fff]", after) \
+    if unit_class in SET_CLASSES and not comparator and re.match(r"^[“\"\u4e00-\u9fff]", after) \
             and not AFTER_WORDS.match(after):
         return "count"
     return "commitment"
