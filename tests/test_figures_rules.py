@@ -57,3 +57,32 @@ def test_once_counts_an_action_and_a_period_is_a_frequency():
 def test_ming_counts_people_and_ranks_are_not_figures():
     assert figures("培育技能人才800名")[0][:2] == ("800名", "人")
     assert figures("评价排名前10名的区县") == []
+
+
+def cases(sentence: str):
+    return [(r.value, r.measure, r.subcase) for r in extract_sentence(sentence) if r.kind != "date"]
+
+
+def test_respectively_pairs_each_value_with_its_listed_case():
+    # the verb before the first level belongs to the whole list
+    got = cases("对荣获国家、省级和市级文明工地称号的，分别按不低于合同价2%、1.5%和1%的比例计取奖励金")
+    assert [(v, s) for v, _, s in got] == [(2.0, "国家"), (1.5, "省级"), (1.0, "市级")]
+    # more list items than values: the lexicon's levels in the list are the cases
+    got = cases("对首次认定的省级、国家级孵化器、众创空间，分别给予5万元、15万元运营补助")
+    assert got == [(5e4, "运营补助", "省级"), (1.5e5, "运营补助", "国家级")]
+    # the list is the subject: its shared noun is the measure, each item a case
+    got = cases("城镇职工、城乡居民养老保险参保人数分别达到120万人、80万人")
+    assert got == [(1.2e6, "养老保险参保人数", "城镇职工"), (8e5, "养老保险参保人数", "城乡居民")]
+
+
+def test_listed_values_share_the_first_ones_subject_and_comparator():
+    got = extract_sentence("对年纳税额首次突破1亿元、5亿元的，给予奖励")
+    assert [(r.value, r.measure, r.comparator) for r in got] == [(1e8, "年纳税额首次", "突破"), (5e8, "年纳税额首次", "突破")]
+
+
+def test_a_money_threshold_is_said_of_its_scope_and_names_the_items_it_covers():
+    got = cases("对工程招标领域300万元以下的施工项目、100万元以下的监理服务，可以简化程序")
+    assert got == [(3e6, "工程招标领域", "施工项目"), (1e6, "工程招标领域", "监理服务")]
+    # a share is said of the noun after it; with a verb after the figure, of the subject before it
+    assert cases("市县两级90%以上的涉企事项实现网上办")[1] == (90.0, "涉企事项", "市县两级")
+    assert cases("全市涉企事项95%以上实现全程网办") == [(95.0, "涉企事项", "")]

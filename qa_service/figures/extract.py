@@ -69,8 +69,9 @@ BEFORE_VERBS = re.compile(
 # 最多跑一次, 至少开展1次: a bound adverb before the verb whose times are counted
 _BOUND_ADVERB = re.compile(r"(最多|至少|最少)(?P<act>[\u4e00-\u9fff]{1,2})$")
 AFTER_WORDS = re.compile(r"^(以内|之内|内|以上|以下|左右|及以下|及以上)")
+_BOUNDS = {"以上", "以下", "及以上", "及以下"}
 _LEAD = re.compile(
-    r"^(?:将|把|对于|对|其中|并且|并|且|同时|力争|确保|实现|推动|推进|进一步|全面|持续|全年|年内|当年|每年|"
+    r"^(?:将|把|对于|对|其中|并且|并|且|同时|力争|确保|实现|推动|推进|进一步|全面|持续|全年|年内|当年|每年|全[市省区县]|"
     r"到?20\d\d年(?:底|末|内)?前?|\d{1,2}月底前|年底前|[，、：“”\"（）()])+"
 )
 _GENERIC = re.compile(r"^(?:审批|办理|办结|平均|整体|全流程|全过程|业务)?(?:时间|时限|用时|时长|周期|环节)?$")
@@ -82,6 +83,10 @@ _HEDGE_START = re.compile(r"^(原则上|力争|平均|鼓励)")
 # administrative levels named before a count of levels: 市县两级, 省、市、县三级, 市、区县（开发区）两级
 _LEVEL = r"(?:新区|新城|街道|社区|镇街|区县|开发区|[省市县区乡镇村])(?:[（(][^）)]{1,6}[）)])?"
 _LEVEL_RUN = re.compile(rf"(?:{_LEVEL}、?)+$")
+# the verb that introduces a list of award levels (对获得国家、省级和市级…奖项的) is not the first level's
+_AWARD_VERB = re.compile(r"^(?:获得|取得|荣获|被评为|评为|认定为)")
+# between two values of one list: a connector, after the first value's own bound and noun
+_LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e00-\u9fff“”]{1,16})?[、和及与]$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -102,6 +107,7 @@ class RawFigure:
     comparator: str = ""
     qualifier: str = ""
     start: int = 0
+    end: int = 0  # where the printed figure (or list of values) ends
     excerpt: str = ""  # the comma-clause that states it
     notes: list[str] = field(default_factory=list)
 
@@ -139,15 +145,15 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
     out: list[RawFigure] = []
     dates = [(m.start(), m.end()) for m in DATE_RE.finditer(sentence) if _is_date(m)]
     out += [_date_figure(sentence, s, e) for s, e in dates]
-    prev_end: dict[int, int] = {}
+    last: dict[int, _Last] = {}  # per comma-clause (by its start), the figure read last
     for m in FIGURE_RE.finditer(sentence):
         if any(s <= m.start() < e for s, e in dates) or not _is_figure(m, sentence):
             continue
-        clause_start, clause_end = _clause_bounds(sentence, m.start())
-        start = max(prev_end.get(clause_start, clause_start), clause_start)
+        bounds = _clause_bounds(sentence, m.start())
+        figs, read = _read_figure(sentence, m, bounds, last.get(bounds[0]), context)
+        out += figs
         if m.group("unit") != "级":  # 新区新城两级80%以上的事项: the levels stay the next figure's scope
-            prev_end[clause_start] = m.end()
-        out += _read_figure(sentence, m, start, clause_start, clause_end, context)
+            last[bounds[0]] = read
     out.sort(key=lambda f: f.start)
     _pair_respectively(sentence, out)
     _inherit_elided_measures(out)
@@ -156,27 +162,69 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
 
 
 def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
-    """对获得国家、省级和市级…奖项的，分别按…1.5%、1.0%和0.8%: the i-th figure is the i-th case's."""
+    """对获得国家、省级和市级…奖项的，分别按…1.5%、1.0%和0.8%: the i-th figure is the i-th case's.
+    What they measure: the noun after the last value (分别给予10万元、20万元一次性奖励), else the
+    list's shared noun when the list is their subject (失业保险、工伤保险参保人数分别达到…)."""
     m = re.search(r"分别|依次", sentence)
     if not m:
         return
     after = [f for f in figs if f.start > m.start() and f.kind != "date"]
     if len(after) < 2 or len({f.unit_class for f in after}) != 1:
         return
-    before = sentence[: m.start()]
+    listed = _enumerated_cases(sentence[: m.start()], len(after))
+    if not listed:
+        return
+    cases, shared = listed
+    head = _qualified_noun(sentence[after[-1].end :])
+    own_clause = shared and shared in after[0].excerpt and _has_content(shared)
+    for f, case in zip(after, cases):
+        f.subcase = case
+        if head and not f.measure_key:
+            f.measure = head
+        elif own_clause:  # one measure for all: the list's noun, the key it was read with
+            f.measure, f.measure_key = shared, after[-1].measure_key
+
+
+def _enumerated_cases(before: str, n: int) -> tuple[list[str], str] | None:
+    """The n cases listed before 分别, and the noun the list's items share: the items of the last
+    、/和/及 list when it has n (获得国家、省级和市级优质工程奖项 -> 国家, 省级, 市级: the verb before
+    the first item and the noun after the last belong to the whole list); else the lexicon's
+    sub-case phrases in the list when it names n of them (省级、国家级示范平台 -> 省级, 国家级)."""
     lists = [c for c in re.split(r"[，,；;：:]", before) if re.search(r"[、和及]", c)]
     if not lists:
-        return
-    items = [x for x in re.split(r"[、和及]", _subject(lists[-1])) if x]
-    if len(items) != len(after):
-        return
+        return None
     lx = measures()
-    width = max(len(x) for x in items[:-1])
-    for f, item in zip(after, items):
-        sub = lx.subcase_of(item)
-        f.subcase = sub.label if sub else item[:width]
-        if (head := _qualified_noun(sentence[f.start + len(f.text) :].lstrip("、和及0123456789.万亿元%％"))) and not f.measure_key:
-            f.measure = head
+    items = [x for x in re.split(r"[、和及]", _subject(lists[-1])) if x]
+    if len(items) == n:
+        items[0] = _AWARD_VERB.sub("", items[0])
+        width = max(len(x) for x in items[:-1])
+        cases = [sub.label if (sub := lx.subcase_of(item)) else _cut_case(item, width) for item in items]
+        last = items[-1]
+        return cases, re.sub(r"(分别|依次|分表)$", "", last[len(cases[-1]) :]) if last.startswith(cases[-1]) else ""
+    found = _subcase_phrases(lists[-1])
+    return (found, "") if len(found) == n else None
+
+
+def _cut_case(item: str, width: int) -> str:
+    """The case that starts a list item, as wide as the other items, cut at a word's end
+    (农村地区用户年均停电时间 beside 中心区、市区、城镇 -> 农村地区)."""
+    import jieba  # the tokenizer's own dictionary, loaded once
+
+    ends, n = [], 0
+    for w in jieba.lcut(item, HMM=False):
+        n += len(w)
+        ends.append(n)
+    return item[: min(ends, key=lambda e: (abs(e - width), -e))]
+
+
+def _subcase_phrases(text: str) -> list[str]:
+    """Every sub-case phrase of a text, in order, none inside another."""
+    spans: list[tuple[int, int, str]] = []
+    for s in measures().subcases:
+        for m in s.pattern.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), m.group(0) if s.label == "$0" else s.label))
+    return [label for _, _, label in sorted(spans)]
 
 
 def _is_date(m: re.Match) -> bool:
@@ -264,39 +312,60 @@ def _values(m: re.Match) -> list[tuple[float, float | None]]:
     return out
 
 
-def _read_figure(sentence: str, m: re.Match, start: int, clause_start: int, clause_end: int, context: str) -> list[RawFigure]:
-    before = sentence[start : m.start()]
-    if start > clause_start:  # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject
-        before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?", "", before)
+@dataclass
+class _Last:
+    """The figure read last in a comma-clause: where it ends, the words its subject was read from,
+    its comparator (the next figure of a list shares them)."""
+
+    end: int
+    subject_text: str
+    comparator: str
+
+
+def _read_figure(sentence: str, m: re.Match, bounds: tuple[int, int], prev: _Last | None,
+                 context: str) -> tuple[list[RawFigure], _Last]:
+    clause_start, clause_end = bounds
+    comparator, subject_text = _words_before(sentence, m, clause_start, prev)
     after = sentence[m.end() : clause_end]
-    verb = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before)
-    comparator = verb.group(1) if verb else ""
     if not comparator and (w := AFTER_WORDS.match(after)):
         comparator = w.group(1)
-    if not comparator and before.endswith("每"):
+    if not comparator and sentence[: m.start()].endswith("每"):
         comparator = "每"  # 每半年: a frequency
-    subject_text = before
-    if verb:  # the words before the verb, and the verb of 最多跑一次 (what is counted)
-        subject_text = before[: verb.start()] + (verb.groupdict().get("act") or "")
     unit_class = UNIT_OF[m.group("unit")]
     kind = "other" if in_quoted_name(sentence, m.start(), m.end()) else _kind(sentence[clause_start : m.start()], after, unit_class, comparator)
-    if m.group("unit") == "级" and (levels := _LEVEL_RUN.search(before)):
+    if m.group("unit") == "级" and (levels := _LEVEL_RUN.search(sentence[clause_start : m.start()])):
         kind, subject_text = "count", levels.group(0)  # 新区新城两级: a count of the levels it names
     values = _values(m)
-    subjects = _respective(subject_text, len(values))
     out = []
     parts = m.group("num").split("、")
-    for k, ((value, hi), subj) in enumerate(zip(values, subjects)):
+    for k, ((value, hi), subj) in enumerate(zip(values, _respective(subject_text, len(values)))):
         text = m.group(0) if len(values) == 1 else parts[k] + (m.group("mult") or "") + m.group("unit")
         f = RawFigure(text=text, value=value, value_max=hi, unit=(m.group("mult") or "") + m.group("unit"),
-                      unit_class=unit_class, kind=kind, comparator=comparator, start=m.start())
+                      unit_class=unit_class, kind=kind, comparator=comparator, start=m.start(), end=m.end())
         _describe(f, subj, sentence, clause_start, after, context)
         f.excerpt = sentence[clause_start:clause_end]
         if _in_breakdown(sentence, m.start()):
             # （其中行政审批3个工作日，燃气企业办理6个工作日）: steps of the figure before, not the measure's own
             f.measure_key, f.subcase = None, "分项"
         out.append(f)
-    return out
+    return out, _Last(m.end(), subject_text, comparator)
+
+
+def _words_before(sentence: str, m: re.Match, clause_start: int, prev: _Last | None) -> tuple[str, str]:
+    """(the comparator before the figure, the words its subject is read from): what stands between
+    the clause's start, or the figure before in the clause, and this one."""
+    before = sentence[prev.end if prev else clause_start : m.start()]
+    if prev and _LISTED.match(before):
+        # 首次突破10亿元、30亿元 / 200万元以下的货物和服务项目、400万元以下的工程项目: values listed
+        # one after the other share the subject and the comparator of the first
+        return prev.comparator, prev.subject_text
+    if prev:  # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject
+        before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?", "", before)
+    verb = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before)
+    if not verb:
+        return "", before
+    # the words before the verb, and the verb of 最多跑一次 (what is counted)
+    return verb.group(1), before[: verb.start()] + (verb.groupdict().get("act") or "")
 
 
 def _in_breakdown(sentence: str, pos: int) -> bool:
@@ -347,9 +416,12 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
     elif f.unit_class == "次" and _has_content(action := _action(after)):
         subject = action  # 开展一次“营商环境集中宣传”活动: 次 counts the action that follows
     elif (head := _qualified_noun(after)) and f.unit_class in {"%", "元"}:
-        # 80%以上的政务服务事项, 200万元以下的货物和服务项目: the figure is said of the noun after it;
-        # what stood before it (新区新城两级, 政府采购领域) says whose
+        # 80%以上的政务服务事项: a share is said of the noun after it; what stood before it
+        # (新区新城两级) says whose. A money threshold (政府采购领域200万元以下的货物和服务项目) is
+        # said of what stood before it, and the noun after names the items it covers: the case
         scope, subject = subject, head
+        if f.unit_class == "元" and f.comparator in _BOUNDS and _has_content(scope) and len(head) > 2:
+            scope, subject = head, scope
     elif not _has_content(subject):
         # 1个工作日内完成案件受理: the measure follows the figure
         tail = _AFTER_VERBS.sub("", after).strip("“”\"")
@@ -443,8 +515,9 @@ def _frequencies(figs: list[RawFigure]) -> None:
 
 
 def _qualified_noun(after: str) -> str:
-    """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项."""
-    m = re.match(r"^(?:以上|以下|及以上|及以下)?的?([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
+    """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项 (事项85%以上实现全程网办:
+    a verb after the figure, the share is of the subject before it)."""
+    m = re.match(r"^(?:以上|以下|及以上|及以下)?的?(?!实现|达到|完成|办结)([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
     return m.group(1) if m and not AFTER_WORDS.match(m.group(1)) else ""
 
 
