@@ -86,3 +86,30 @@ def test_a_money_threshold_is_said_of_its_scope_and_names_the_items_it_covers():
     # a share is said of the noun after it; with a verb after the figure, of the subject before it
     assert cases("市县两级90%以上的涉企事项实现网上办")[1] == (90.0, "涉企事项", "市县两级")
     assert cases("全市涉企事项95%以上实现全程网办") == [(95.0, "涉企事项", "")]
+
+
+def test_a_figure_whose_subject_is_a_verb_or_an_organ_is_said_of_what_follows():
+    assert cases("新增不少于30项高频事项实现跨区通办")[0][:2] == (30.0, "高频事项")
+    assert cases("建成至少2个省级以上技术创新中心") == [(2.0, "技术创新中心", "省级以上")]
+    got = cases("不动产登记机构在2个工作日内将登记信息推送至税务部门")
+    assert got[0][1] == "将登记信息推送至税务部门"
+    # a noun before the limit is what is measured (审批 takes the time, the cases are decided in it)
+    assert cases("普通民事案件3个月内审结")[0][1] == "普通民事案件"
+
+
+def test_items_listed_with_a_figure_each_have_their_own_subject():
+    got = cases("实现涉企事项100%网上可办、办件材料100%电子归档")
+    assert [m for _, m, _ in got] == ["涉企事项", "办件材料"]
+    # 由A减少到B: the second value is the same subject's
+    assert [m for _, m, _ in cases("将开户提交的材料由6项减少到3项")] == ["开户提交的材料"] * 2
+
+
+def test_setting_verbs_are_comparators_and_start_points_are_not_measures():
+    r = extract_sentence("审批环节精简至3个")[0]
+    assert (r.measure, r.comparator) == ("审批环节", "精简至")
+    assert cases("行政复议案件自受理之日起45日内办结")[0][1] == "行政复议案件"
+
+
+def test_joined_counts_count_the_noun_after_the_last():
+    got = cases("对省级下放的12项及市级承接的8项行政许可事项实行清单管理")
+    assert [(v, m) for v, m, _ in got] == [(12.0, "行政许可事项"), (8.0, "行政许可事项")]

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..lexicon import measures
 
@@ -67,11 +68,13 @@ BEFORE_VERBS = re.compile(
     r"增长|增加|新增|稳定在|保持在|实现|确保|为|在|由)$"
 )
 # 最多跑一次, 至少开展1次: a bound adverb before the verb whose times are counted
-_BOUND_ADVERB = re.compile(r"(最多|至少|最少)(?P<act>[\u4e00-\u9fff]{1,2})$")
+_BOUND_ADVERB = re.compile(r"(最多|至少|最少)(?P<act>[\u4e00-\u9fff]{0,2})$")
+# 精简至2个, 确定为6个月, 整合为1个: a verb of setting a value, ending in 至/到/为, is its comparator
+_SETTING_VERB = re.compile(r"([\u4e00-\u9fff]{2}[至到为])$")
 AFTER_WORDS = re.compile(r"^(以内|之内|内|以上|以下|左右|及以下|及以上)")
 _BOUNDS = {"以上", "以下", "及以上", "及以下"}
 _LEAD = re.compile(
-    r"^(?:将|把|对于|对|其中|并且|并|且|同时|力争|确保|实现|推动|推进|进一步|全面|持续|全年|年内|当年|每年|全[市省区县]|"
+    r"^(?:将|把|对于|对|针对|按照|围绕|依托|通过|其中|并且|并|且|同时|力争|确保|实现|推动|推进|进一步|全面|持续|全年|年内|当年|每年|全[市省区县]|"
     r"到?20\d\d年(?:底|末|内)?前?|\d{1,2}月底前|年底前|[，、：“”\"（）()])+"
 )
 _GENERIC = re.compile(r"^(?:审批|办理|办结|平均|整体|全流程|全过程|业务)?(?:时间|时限|用时|时长|周期|环节)?$")
@@ -87,6 +90,8 @@ _LEVEL_RUN = re.compile(rf"(?:{_LEVEL}、?)+$")
 _AWARD_VERB = re.compile(r"^(?:获得|取得|荣获|被评为|评为|认定为)")
 # between two values of one list: a connector, after the first value's own bound and noun
 _LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e00-\u9fff“”]{1,16})?[、和及与]$")
+# an organ before 在N个工作日内 is who acts within the limit, not what is measured
+_ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -158,6 +163,7 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
     _pair_respectively(sentence, out)
     _inherit_elided_measures(out)
     _frequencies(out)
+    _joined_counts(sentence, out)
     return out
 
 
@@ -359,13 +365,18 @@ def _words_before(sentence: str, m: re.Match, clause_start: int, prev: _Last | N
         # 首次突破10亿元、30亿元 / 200万元以下的货物和服务项目、400万元以下的工程项目: values listed
         # one after the other share the subject and the comparator of the first
         return prev.comparator, prev.subject_text
-    if prev:  # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject
-        before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?", "", before)
-    verb = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before)
+    if prev:
+        # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject;
+        # 事项100%网上可办、办件信息100%一库共享: what precedes the last 、 is said of the figure before
+        before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?[和及与]?", "", before).rsplit("、", 1)[-1]
+    verb = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before) or _SETTING_VERB.search(before)
     if not verb:
         return "", before
     # the words before the verb, and the verb of 最多跑一次 (what is counted)
-    return verb.group(1), before[: verb.start()] + (verb.groupdict().get("act") or "")
+    subject_text = before[: verb.start()] + (verb.groupdict().get("act") or "")
+    if prev and not _subject(subject_text):
+        subject_text = prev.subject_text  # 由5项减少到2项: the same subject, its new value
+    return verb.group(1), subject_text
 
 
 def _in_breakdown(sentence: str, pos: int) -> bool:
@@ -398,7 +409,7 @@ def _measure_tail(phrase: str) -> str:
 
 
 def _subject(text: str) -> str:
-    text = text.strip()
+    text = re.sub(r"自[^，。；]*?起", "", text.strip())  # 自委托书生效之日起: when counting starts, not what is counted
     prev = None
     while prev != text:
         prev, text = text, _LEAD.sub("", text).strip("“”\"")
@@ -407,47 +418,88 @@ def _subject(text: str) -> str:
 
 def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, after: str, context: str) -> None:
     """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
-    lx = measures()
     subject, hedge = _unhedged(_subject(subject_text))
-    scope = ""
     partial = bool(re.match(r"^\W*其中", subject_text))
-    if f.kind == "count" and not partial and f.unit != "级":
-        subject = _counted(after) or subject
-    elif f.unit_class == "次" and _has_content(action := _action(after)):
-        subject = action  # 开展一次“营商环境集中宣传”活动: 次 counts the action that follows
-    elif (head := _qualified_noun(after)) and f.unit_class in {"%", "元"}:
-        # 80%以上的政务服务事项: a share is said of the noun after it; what stood before it
-        # (新区新城两级) says whose. A money threshold (政府采购领域200万元以下的货物和服务项目) is
-        # said of what stood before it, and the noun after names the items it covers: the case
-        scope, subject = subject, head
-        if f.unit_class == "元" and f.comparator in _BOUNDS and _has_content(scope) and len(head) > 2:
-            scope, subject = head, scope
-    elif not _has_content(subject):
-        # 1个工作日内完成案件受理: the measure follows the figure
-        tail = _AFTER_VERBS.sub("", after).strip("“”\"")
-        subject = tail if _has_content(tail) else (subject or tail)
-    earlier = sentence[:clause_start]
-    key = lx.measure_of(subject)
-    named_time = f.unit_class in TIME_CLASSES and re.search(r"(时间|时限|用时|时长)$", subject)
-    if key is None and (named_time or _GENERIC.match(re.sub(r"^.*?(审批|办理)", r"\1", subject) or "")):
-        # 全流程审批时限, 无外线施工的报装时间: whose? the sentence's earlier topic, else the heading's
-        key = lx.measure_of(earlier) or lx.measure_of(context)
-    if (q := _QUALIFIER_AFTER.match(after)) and f.unit_class != "%":
-        f.qualifier = q.group(1)
-    elif hedge or (hedge := re.search(r"原则上|平均", subject_text)):
-        f.qualifier = hedge if isinstance(hedge, str) else hedge.group(0)
-    elif f.unit_class == "次" and (per := re.search(r"每(?:年|月|周|季度)", subject_text)):
-        f.qualifier = per.group(0)  # 每年至少开展1次: how often
-    sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
-    f.subcase = sub.label if sub else scope
-    if f.kind == "count" and not f.subcase and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
-        f.subcase = rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
+    subject, scope = _what_is_measured(f, subject, after, partial)
+    key = _measure_key(f, subject, sentence[:clause_start], context)
+    f.qualifier = _qualifier(f, subject_text, after, hedge)
+    f.subcase = _case(f, subject, subject_text, scope, key, context)
     if f.subcase and f.subcase in subject and f.subcase != subject:
         subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
     if (f.subcase and f.subcase == subject) or (partial and not _has_content(subject)):
         f.notes.append(ELIDED)  # 自由贸易试验区力争达到150项, 其中省内30项: the case only, the measure is said before
     f.measure = _balanced(subject)
     f.measure_key = key
+
+
+def _what_is_measured(f: RawFigure, subject: str, after: str, partial: bool) -> tuple[str, str]:
+    """(the phrase the figure is said of, the words that say whose when that phrase follows it)."""
+    if f.kind == "count" and not partial and f.unit != "级":
+        return _counted(after) or subject, ""
+    if f.unit_class == "次" and _has_content(action := _action(after)):
+        return action, ""  # 开展一次“营商环境集中宣传”活动: 次 counts the action that follows
+    if f.unit_class in {"%", "元"} and (re.match(r"^(?:以上|以下|及以上|及以下)?的", after) or not _has_content(subject)) \
+            and (head := _qualified_noun(after)):
+        # 80%以上的政务服务事项: a share is said of the noun after it; what stood before it
+        # (新区新城两级) says whose. A money threshold (政府采购领域200万元以下的货物和服务项目) is
+        # said of what stood before it, and the noun after names the items it covers: the case
+        if f.unit_class == "元" and f.comparator in _BOUNDS and _has_content(subject) and len(head) > 2:
+            return subject, head
+        return head, subject
+    if not _has_content(subject) or (f.unit_class not in TIME_CLASSES and _only_a_verb(subject)):
+        # 1个工作日内完成案件受理, 新增不少于50项高频事项, 针对11个部门: the measure follows the figure
+        tail = _counted(after) if f.unit_class in SET_CLASSES else _action(after)
+        return (tail if _has_content(tail) else subject or tail), ""
+    if f.comparator == "在" and _ACTOR.search(subject) and _has_content(action := _action(after)):
+        return action, ""  # 登记机关在1个工作日内推送信息: the limit is on the action, the organ before 在 acts
+    return subject, ""
+
+
+def _measure_key(f: RawFigure, subject: str, earlier: str, context: str) -> str | None:
+    lx = measures()
+    key = lx.measure_of(subject)
+    named_time = f.unit_class in TIME_CLASSES and re.search(r"(时间|时限|用时|时长)$", subject)
+    generic = _GENERIC.match(re.sub(r"^.*?(审批|办理)", r"\1", subject) or "") and (subject or f.unit_class in TIME_CLASSES)
+    if key is None and (named_time or generic):
+        # 全流程审批时限, 无外线施工的报装时间, 办理环节: whose? the sentence's earlier topic, else the heading's
+        key = lx.measure_of(earlier) or lx.measure_of(context)
+    return key
+
+
+def _qualifier(f: RawFigure, subject_text: str, after: str, hedge: str) -> str:
+    if (q := _QUALIFIER_AFTER.match(after)) and f.unit_class != "%":
+        return q.group(1)
+    if hedge or (m := re.search(r"原则上|平均", subject_text)) and (hedge := m.group(0)):
+        return hedge
+    if f.unit_class == "次" and (per := re.search(r"每(?:年|月|周|季度)", subject_text)):
+        return per.group(0)  # 每年至少开展1次: how often
+    return ""
+
+
+def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | None, context: str) -> str:
+    lx = measures()
+    sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
+    if sub:
+        return sub.label
+    if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
+        return rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
+    return scope
+
+
+@lru_cache(maxsize=1)
+def _tags() -> dict[str, str]:
+    import jieba.posseg  # the tokenizer's dictionary with its part-of-speech tags, loaded once
+
+    jieba.posseg.dt.initialize()
+    return jieba.posseg.dt.word_tag_tab
+
+
+def _only_a_verb(subject: str) -> bool:
+    """新增, 建成, 针对: one verb or preposition is no measure (a noun is, 审批 for a time is)."""
+    import jieba
+
+    words = jieba.lcut(subject, HMM=False)
+    return len(words) == 1 and _tags().get(words[0]) in ("v", "p")
 
 
 def _balanced(phrase: str) -> str:
@@ -495,7 +547,7 @@ def _narrowed_by_relative_clause(figs: list[RawFigure]) -> None:
         if f.kind == "date":
             continue
         head = f.measure.rsplit("的", 1)
-        if not f.subcase and len(head) == 2 and len(head[1]) >= 2 and any(head[1] in m for m in said):
+        if not f.subcase and len(head) == 2 and len(head[1]) >= 2 and f.measure not in said and any(head[1] in m for m in said):
             f.subcase, f.measure = head[0] + "的", head[1]
         said.append(f.measure)
 
@@ -504,6 +556,16 @@ def _action(after: str) -> str:
     """What a frequency counts: the object after it (一次“集中宣传”活动, 1次专项检查), not a bare
     verb (一次办结 says of the subject before that it is done in one visit)."""
     return _AFTER_VERBS.sub("", re.sub(r"^(?:以上|以内|及以上)", "", after))
+
+
+def _joined_counts(sentence: str, figs: list[RawFigure]) -> None:
+    """中央层面涉及的211项及地方层面涉及的9项涉企经营许可事项: counts joined by 及/和/、 count the
+    noun that follows the last of them."""
+    for f in reversed(range(len(figs) - 1)):
+        a, b = figs[f], figs[f + 1]
+        if a.kind == b.kind == "count" and a.unit_class == b.unit_class and a.excerpt == b.excerpt \
+                and re.match(r"^[、和及与][^，、]*$", sentence[a.end : b.start]):
+            a.measure, a.measure_key = b.measure, b.measure_key
 
 
 def _frequencies(figs: list[RawFigure]) -> None:
@@ -528,12 +590,13 @@ def _has_content(subject: str) -> bool:
 def _counted(after: str) -> str:
     """11个“一件事”打包办 -> 一件事; 61项可供…借鉴的具体改革措施 -> 具体改革措施: what a count counts
     (a Chinese noun phrase ends in its head noun, after the last 的)."""
-    run = re.match(r"^[“\"]?([\u4e00-\u9fff]+)", after)
+    run = re.match(r"^(?:以上|以下|及以上|及以下)?的?[“\"]?([\u4e00-\u9fff]+)", after)
     if not run:
         return ""
-    phrase = re.split(r"为|实现|打包|开展|进行|纳入|试点|推行|办理|入驻|上线|落地", run.group(1))[0]
-    phrase = phrase.rsplit("的", 1)[-1]
-    return phrase[-10:] if len(phrase) >= 2 else ""
+    phrase = re.split(r"为|实现|实行|实施|打包|开展|进行|纳入|试点|推行|办理|入驻|上线|落地", run.group(1))[0]
+    head = phrase.rsplit("的", 1)
+    phrase = head[-1] or head[0]  # 部门涉及的18个事项: before a 的 that ends it, the noun is its first part
+    return phrase if len(phrase) >= 2 else ""
 
 
 def _kind(before: str, after: str, unit_class: str, comparator: str) -> str:
