@@ -113,3 +113,14 @@ def test_setting_verbs_are_comparators_and_start_points_are_not_measures():
 def test_joined_counts_count_the_noun_after_the_last():
     got = cases("对省级下放的12项及市级承接的8项行政许可事项实行清单管理")
     assert [(v, m) for v, m, _ in got] == [(12.0, "行政许可事项"), (8.0, "行政许可事项")]
+
+
+def test_a_number_inside_a_case_name_is_no_figure_and_a_topic_names_a_bare_limit():
+    got = extract_sentence("实现200千瓦及以下小微企业办电“零投资”，全过程办电时间压减至8个工作日")
+    assert [(r.value, r.unit_class) for r in got] == [(8.0, "工作日")]
+    r = extract_sentence("简化企业注销材料，实现2个工作日内办结")[0]
+    assert (r.measure, r.measure_key) == ("企业注销", "企业注销")
+
+
+def test_a_time_before_a_noun_qualifies_it():
+    assert cases("政务大厅提供24小时“不打烊”的自助办税服务")[0][1] == "自助办税服务"

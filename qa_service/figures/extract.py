@@ -151,8 +151,11 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
     dates = [(m.start(), m.end()) for m in DATE_RE.finditer(sentence) if _is_date(m)]
     out += [_date_figure(sentence, s, e) for s, e in dates]
     last: dict[int, _Last] = {}  # per comma-clause (by its start), the figure read last
+    # 160千瓦及以下小微企业: a number inside a sub-case's name names the case, it is no figure of its own
+    names = dates + [(m.start(), m.end()) for s in measures().subcases for m in s.pattern.finditer(sentence)
+                     if re.search(r"\d", m.group(0))]
     for m in FIGURE_RE.finditer(sentence):
-        if any(s <= m.start() < e for s, e in dates) or not _is_figure(m, sentence):
+        if any(s <= m.start() < e for s, e in names) or not _is_figure(m, sentence):
             continue
         bounds = _clause_bounds(sentence, m.start())
         figs, read = _read_figure(sentence, m, bounds, last.get(bounds[0]), context)
@@ -428,7 +431,7 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
         subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
     if (f.subcase and f.subcase == subject) or (partial and not _has_content(subject)):
         f.notes.append(ELIDED)  # 自由贸易试验区力争达到150项, 其中省内30项: the case only, the measure is said before
-    f.measure = _balanced(subject)
+    f.measure = _balanced(subject) or (key or "")  # 实现1个工作日内办结: no words of its own, the topic's name
     f.measure_key = key
 
 
@@ -452,6 +455,8 @@ def _what_is_measured(f: RawFigure, subject: str, after: str, partial: bool) -> 
         return (tail if _has_content(tail) else subject or tail), ""
     if f.comparator == "在" and _ACTOR.search(subject) and _has_content(action := _action(after)):
         return action, ""  # 登记机关在1个工作日内推送信息: the limit is on the action, the organ before 在 acts
+    if f.unit_class in TIME_CLASSES and (m := re.match(r"^(?:“[^”]{1,8}”)?的", after)) and (head := _qualified_noun(after[m.end() :])):
+        return head, ""  # 提供24小时“不打烊”的自助终端服务: the time qualifies the noun after its 的
     return subject, ""
 
 
