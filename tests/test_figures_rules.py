@@ -124,3 +124,14 @@ def test_a_number_inside_a_case_name_is_no_figure_and_a_topic_names_a_bare_limit
 
 def test_a_time_before_a_noun_qualifies_it():
     assert cases("政务大厅提供24小时“不打烊”的自助办税服务")[0][1] == "自助办税服务"
+
+
+def test_one_stage_one_procedure_and_a_short_quoted_promise_are_figures():
+    r = extract_sentence("将施工许可和竣工验收整合为一个阶段")[0]
+    assert (r.value, r.unit_class, r.comparator, r.measure) == (1.0, "个", "整合为", "施工许可和竣工验收")
+    assert [r.value for r in extract_sentence("12345一个号码受理诉求")] == [1.0]
+    assert extract_sentence("登录一个平台办理") == []  # 一个 of anything else is a word
+    # a quote holding little more than the figure is a promise; with a name's words it is the name
+    assert [(r.value, r.kind) for r in extract_sentence("办事“跑一次”是上限")] == [(1.0, "commitment")]
+    assert extract_sentence("推行“一件事一次办”") == []
+    assert extract_sentence("审批时间为5个工作日")[0].measure == "审批时间"  # 为 alone; 时间 is the measure's

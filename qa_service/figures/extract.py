@@ -92,6 +92,8 @@ _AWARD_VERB = re.compile(r"^(?:获得|取得|荣获|被评为|评为|认定为)"
 _LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e00-\u9fff“”]{1,16})?[、和及与]$")
 # an organ before 在N个工作日内 is who acts within the limit, not what is measured
 _ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
+# what the documents promise one of (一个阶段, 一个程序, 一个号码对外)
+_STEPS = re.compile(r"^(?:阶段|环节|程序|号码|流程)")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -251,7 +253,7 @@ def _date_figure(sentence: str, s: int, e: int) -> RawFigure:
 def _is_figure(m: re.Match, sentence: str) -> bool:
     num, unit = m.group("num"), m.group("unit")
     before = sentence[: m.start()]
-    if before.endswith("第") or re.search(r"[\d.]$", before):
+    if before.endswith("第") or (num[0].isdigit() and re.search(r"[\d.]$", before)):
         return False  # 第3条, or the tail of a longer number
     first = re.split(r"[、—\-－~～至到]", num)[0]
     if not first[0].isdigit() and not _chinese_numeral_is_figure(first, unit, sentence, m):
@@ -271,8 +273,14 @@ def _chinese_numeral_is_figure(first: str, unit: str, sentence: str, m: re.Match
     if _CN_NAME_AFTER.match(after) or before.endswith("届"):
         return False  # 一网通办, 二十四条措施; 十四届三次全会 (届 is followed by a session's ordinal)
     if first == "一" and UNIT_OF[unit] not in TIME_CLASSES:
-        # 一批, 一个平台 are words; 一次 outside quotes says how many times (一次办结, 每半年开展一次)
-        return unit == "次" and not after.startswith("次性") and not _inside_quotes(sentence, m.start())
+        # 一批, 一个平台 are words; 一次 says how many times (一次办结, 每半年开展一次) unless it is
+        # part of a quoted name (“一件事一次办”); 一个 is the promised number of stages, steps or
+        # numbers when a verb sets it (整合为一个阶段) or it counts them (一个程序, 一个号码)
+        if in_quoted_name(sentence, m.start(), m.end()):
+            return False
+        if unit == "个":
+            return bool(_SETTING_VERB.search(before) or _STEPS.match(after[1:]))
+        return unit == "次" and not after.startswith("次性")
     if before.endswith("每"):
         return UNIT_OF[unit] in TIME_CLASSES  # 每半年, 每两年: a frequency
     if re.search(r"[上下同第这该近前]$", before) or after.startswith(("度", "来")):
@@ -280,10 +288,6 @@ def _chinese_numeral_is_figure(first: str, unit: str, sentence: str, m: re.Match
     if after.startswith("级"):
         return bool(_LEVEL_RUN.search(before))  # 市县两级: how many levels; 三级网络 is a name
     return True
-
-
-def _inside_quotes(sentence: str, pos: int) -> bool:
-    return sentence.rfind("“", 0, pos) > sentence.rfind("”", 0, pos)
 
 
 def in_quoted_name(sentence: str, start: int, end: int) -> bool:
@@ -294,8 +298,7 @@ def in_quoted_name(sentence: str, start: int, end: int) -> bool:
     close = sentence.find("”", end)
     inside = sentence[opened + 1 : close if close >= 0 else len(sentence)]
     rest = inside.replace(sentence[start:end], "", 1)
-    # slogans spell their numbers in characters (“三名+”, “零次跑”); a quoted promise prints digits
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2 or not sentence[start].isdigit()
+    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2
 
 
 def _clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
@@ -319,6 +322,17 @@ def _values(m: re.Match) -> list[tuple[float, float | None]]:
         hi = ends[1] * mult if len(ends) > 1 and ends[1] is not None else None
         out.append((ends[0] * mult, hi))
     return out
+
+
+def _verb_before(before: str) -> re.Match | None:
+    """The comparator verb that ends the words before a figure: a listed one (压减至, 不超过, 为), a
+    bound adverb (最多跑, 至少), or any two-character word ending in 至/到/为 (精简至2个), a verb
+    when it is longer than the listed one (整合为一个阶段; 审批时间为5个工作日: 时间 is the measure's)."""
+    listed = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before)
+    setting = _SETTING_VERB.search(before)
+    if setting and (not listed or (setting.start() < listed.start() and _tags().get(setting.group(1)[:2], "").startswith("v"))):
+        return setting
+    return listed
 
 
 @dataclass
@@ -372,7 +386,7 @@ def _words_before(sentence: str, m: re.Match, clause_start: int, prev: _Last | N
         # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject;
         # 事项100%网上可办、办件信息100%一库共享: what precedes the last 、 is said of the figure before
         before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?[和及与]?", "", before).rsplit("、", 1)[-1]
-    verb = BEFORE_VERBS.search(before) or _BOUND_ADVERB.search(before) or _SETTING_VERB.search(before)
+    verb = _verb_before(before)
     if not verb:
         return "", before
     # the words before the verb, and the verb of 最多跑一次 (what is counted)
@@ -560,6 +574,8 @@ def _narrowed_by_relative_clause(figs: list[RawFigure]) -> None:
 def _action(after: str) -> str:
     """What a frequency counts: the object after it (一次“集中宣传”活动, 1次专项检查), not a bare
     verb (一次办结 says of the subject before that it is done in one visit)."""
+    if after.startswith("”"):
+        return ""  # “跑一次”是上限: the quoted phrase ends with the figure, its verb is before it
     return _AFTER_VERBS.sub("", re.sub(r"^(?:以上|以内|及以上)", "", after))
 
 
