@@ -11,6 +11,10 @@ value, unit class, measure and sub-case all agree:
   of four characters (labels keep the document's words, which the extractor may cut
   differently: 企业年均纳税时间 / 年均纳税时间);
 * sub-case: both empty, or they name the same lexicon case, or one contains the other.
+  全流程 / 全过程 count as no sub-case on either side: the labels write 全流程 as a sub-case,
+  the lexicon (measures.toml) states that a time naming no scope is the whole procedure's,
+  so 开办企业全流程0.5个工作日 and 企业开办时间1个工作日 answer one question (scorer change
+  of 2026-12, figures before and after it are reported apart in README.md).
 
 Dates are scored apart (found or not), and labels of kind ``other`` (ordinals, numbers
 inside names) are not figures an answer uses: extracting them is not required, and an
@@ -55,7 +59,19 @@ def same_measure(label: str, got: str, label_sub: str = "", got_sub: str = "") -
     return a in b or b in a or _shared_run(a, b) or _shared_run(b, a)
 
 
+WHOLE_PROCEDURE = {"全流程", "全过程"}  # the default scope of a time, not a case of it (measures.toml)
+
+
+def _scope_parts(subcase: str) -> str:
+    return "；".join(p for p in re.split(r"[；;]", subcase or "") if p and p not in WHOLE_PROCEDURE)
+
+
 def same_subcase(label: str, got: str) -> bool:
+    """
+    >>> same_subcase("全流程", ""), same_subcase("社会投资小型低风险工程建设项目；全流程", "社会投资小型低风险项目")
+    (True, True)
+    """
+    label, got = _scope_parts(label), _scope_parts(got)
     if not label and not got:
         return True
     if not label or not got:
