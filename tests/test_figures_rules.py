@@ -135,3 +135,15 @@ def test_one_stage_one_procedure_and_a_short_quoted_promise_are_figures():
     assert [(r.value, r.kind) for r in extract_sentence("办事“跑一次”是上限")] == [(1.0, "commitment")]
     assert extract_sentence("推行“一件事一次办”") == []
     assert extract_sentence("审批时间为5个工作日")[0].measure == "审批时间"  # 为 alone; 时间 is the measure's
+
+
+def test_a_share_of_a_base_and_a_ceiling():
+    r = extract_sentence("履约保证金不得超过中标合同金额的5%")[0]
+    assert (r.measure, r.comparator) == ("履约保证金", "不得超过")
+    r = extract_sentence("按投资额给予补助，最高不超过50万元")[-1]
+    assert (r.value, r.comparator, r.subcase) == (5e5, "最高不超过", "")
+
+
+def test_what_a_count_counts():
+    assert cases("在完成12项重点任务的基础上推进")[0][1] == "重点任务"
+    assert cases("推出20项可供各地借鉴的创新举措")[0][1] == "创新举措"

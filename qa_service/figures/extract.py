@@ -64,7 +64,7 @@ DATE_RE = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月(?P<part>底
 _CN_NAME_AFTER = re.compile(r"^(?:件事|次办(?![结理])|次性|网|窗|码|站|业|照|年行动|年计划|年规划|年攻坚|条措施|张网|个一)")
 BEFORE_VERBS = re.compile(
     r"(压减至|压减到|压减|压缩至|压缩到|压缩为|压缩|缩短至|缩短到|缩短|减少到|减少至|减少|降低至|降低到|降至|降低|"
-    r"提高至|提高到|提升至|提高|提升|控制在|不超过|不少于|不低于|不高于|低于|小于|高于|超过|达到|达|突破|增长至|增至|"
+    r"提高至|提高到|提升至|提高|提升|控制在|(?:最高|最低)?(?:不得|不)(?:超过|少于|低于|高于)|低于|小于|高于|超过|达到|达|突破|增长至|增至|"
     r"增长|增加|新增|稳定在|保持在|实现|确保|为|在|由)$"
 )
 # 最多跑一次, 至少开展1次: a bound adverb before the verb whose times are counted
@@ -94,6 +94,7 @@ _LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e
 _ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
 # what the documents promise one of (一个阶段, 一个程序, 一个号码对外)
 _STEPS = re.compile(r"^(?:阶段|环节|程序|号码|流程)")
+_OF_A_BASE = re.compile(r"((?:不得|不)(?:低于|超过|高于|少于))[^，。；、]{2,24}的$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -386,12 +387,15 @@ def _words_before(sentence: str, m: re.Match, clause_start: int, prev: _Last | N
         # 70%以上涉税事项一次办结: 以上 is the figure before's bound, not this one's subject;
         # 事项100%网上可办、办件信息100%一库共享: what precedes the last 、 is said of the figure before
         before = re.sub(r"^(?:以上|以下|以内|之内|及以上|及以下|左右)?的?[和及与]?", "", before).rsplit("、", 1)[-1]
+    if base := _OF_A_BASE.search(before):
+        # 工程预付款不得低于合同总价的10%: the comparator stands before the base the share is of
+        return base.group(1), before[: base.start()]
     verb = _verb_before(before)
     if not verb:
         return "", before
     # the words before the verb, and the verb of 最多跑一次 (what is counted)
     subject_text = before[: verb.start()] + (verb.groupdict().get("act") or "")
-    if prev and not _subject(subject_text):
+    if prev and prev.comparator == "由" and not _subject(subject_text):
         subject_text = prev.subject_text  # 由5项减少到2项: the same subject, its new value
     return verb.group(1), subject_text
 
@@ -609,15 +613,25 @@ def _has_content(subject: str) -> bool:
 
 
 def _counted(after: str) -> str:
-    """11个“一件事”打包办 -> 一件事; 61项可供…借鉴的具体改革措施 -> 具体改革措施: what a count counts
-    (a Chinese noun phrase ends in its head noun, after the last 的)."""
+    """11个“一件事”打包办 -> 一件事; 61项可供…借鉴的具体改革措施 -> 具体改革措施: what a count counts."""
     run = re.match(r"^(?:以上|以下|及以上|及以下)?的?[“\"]?([\u4e00-\u9fff]+)", after)
     if not run:
         return ""
     phrase = re.split(r"为|实现|实行|实施|打包|开展|进行|纳入|试点|推行|办理|入驻|上线|落地", run.group(1))[0]
-    head = phrase.rsplit("的", 1)
-    phrase = head[-1] or head[0]  # 部门涉及的18个事项: before a 的 that ends it, the noun is its first part
+    if _opens_relative_clause(phrase):
+        phrase = phrase.rsplit("的", 1)[-1]
+    else:  # 35项重点任务的基础上, 11个部门涉及的18个事项: the noun right after the count is counted
+        phrase = phrase.split("的", 1)[0]
     return phrase if len(phrase) >= 2 else ""
+
+
+def _opens_relative_clause(phrase: str) -> bool:
+    """可供…借鉴的具体改革措施, 具有示范作用的龙头企业: a verb right after a count opens a clause that
+    ends in 的 before the counted noun."""
+    import jieba
+
+    words = jieba.lcut(phrase, HMM=False)
+    return "的" in phrase and bool(words) and _tags().get(words[0], "")[:1] in ("v", "p", "d")
 
 
 def _kind(before: str, after: str, unit_class: str, comparator: str) -> str:
