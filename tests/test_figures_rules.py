@@ -147,3 +147,9 @@ def test_a_share_of_a_base_and_a_ceiling():
 def test_what_a_count_counts():
     assert cases("在完成12项重点任务的基础上推进")[0][1] == "重点任务"
     assert cases("推出20项可供各地借鉴的创新举措")[0][1] == "创新举措"
+
+
+def test_examples_before_a_count_and_a_case_inside_a_list():
+    assert cases("在餐饮、零售、旅馆等不少于6个行业试点")[0][1] == "行业"
+    got = cases("引进领军人才、省级技能大师、青年人才300名")[0]
+    assert got[2] == ""  # 省级 narrows one item of the list, not the 300

@@ -467,6 +467,8 @@ def _what_is_measured(f: RawFigure, subject: str, after: str, partial: bool) -> 
         if f.unit_class == "元" and f.comparator in _BOUNDS and _has_content(subject) and len(head) > 2:
             return subject, head
         return head, subject
+    if f.unit_class in SET_CLASSES and subject.endswith("等") and _has_content(counted := _counted(after)):
+        return counted, ""  # 在药品、餐饮等不少于8个行业: the list gives examples, the noun after is counted
     if not _has_content(subject) or (f.unit_class not in TIME_CLASSES and _only_a_verb(subject)):
         # 1个工作日内完成案件受理, 新增不少于50项高频事项, 针对11个部门: the measure follows the figure
         tail = _counted(after) if f.unit_class in SET_CLASSES else _action(after)
@@ -501,7 +503,9 @@ def _qualifier(f: RawFigure, subject_text: str, after: str, hedge: str) -> str:
 
 def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | None, context: str) -> str:
     lx = measures()
-    sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
+    # 引进顶尖人才、国家级领军人才和高技能人才500名: a case named inside a list narrows one item of it
+    own = lx.subcase_of(subject.split("、", 1)[0]) if "、" in subject else lx.subcase_of(subject)
+    sub = own or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
     if sub:
         return sub.label
     if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
