@@ -167,7 +167,7 @@ def test_figures_api_compares_places_for_one_measure(live_server):
     assert {"西安市", "西咸新区"} <= {row["region"] for row in rows}
     for row in rows:
         assert row["citation"].startswith("《") and row["doc_title"]
-        assert re.match(r"[\d.]+", row["text"]).group(0) in row["sentence"]  # the figure as printed
+        assert re.match(r"[\d.零〇一二两三四五六七八九十百千半]+", row["text"]).group(0) in row["sentence"]  # the figure as printed
     ended = [row for row in rows if row["region"] == "西咸新区"]
     assert ended and all("已到期" in (row["validity"] or "") for row in ended)
 

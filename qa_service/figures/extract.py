@@ -96,6 +96,7 @@ _ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
 _STEPS = re.compile(r"^(?:阶段|环节|程序|号码|流程)")
 _OF_A_BASE = re.compile(r"((?:不得|不)(?:低于|超过|高于|少于))[^，。；、]{2,24}的$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
+STEP = "step"  # a note: the limit of one organ's step within a procedure
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
 
@@ -450,7 +451,7 @@ def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int,
     if (f.subcase and f.subcase == subject) or (partial and not _has_content(subject)):
         f.notes.append(ELIDED)  # 自由贸易试验区力争达到150项, 其中省内30项: the case only, the measure is said before
     f.measure = _balanced(subject) or (key or "")  # 实现1个工作日内办结: no words of its own, the topic's name
-    f.measure_key = key
+    f.measure_key = None if STEP in f.notes else key
 
 
 def _what_is_measured(f: RawFigure, subject: str, after: str, partial: bool) -> tuple[str, str]:
@@ -474,7 +475,10 @@ def _what_is_measured(f: RawFigure, subject: str, after: str, partial: bool) -> 
         tail = _counted(after) if f.unit_class in SET_CLASSES else _action(after)
         return (tail if _has_content(tail) else subject or tail), ""
     if f.comparator == "在" and _ACTOR.search(subject) and _has_content(action := _action(after)):
-        return action, ""  # 登记机关在1个工作日内推送信息: the limit is on the action, the organ before 在 acts
+        # 登记机关在1个工作日内推送信息: the limit is on the action, the organ before 在 acts; one
+        # organ's step is not the whole procedure's time (no measure key, as for （其中…）)
+        f.notes.append(STEP)
+        return action, ""
     if f.unit_class in TIME_CLASSES and (m := re.match(r"^(?:“[^”]{1,8}”)?的", after)) and (head := _qualified_noun(after[m.end() :])):
         return head, ""  # 提供24小时“不打烊”的自助终端服务: the time qualifies the noun after its 的
     return subject, ""
