@@ -19,7 +19,8 @@ value, unit class, measure and sub-case all agree:
 Dates are scored apart (found or not), and labels of kind ``other`` (ordinals, numbers
 inside names) are not figures an answer uses: extracting them is not required, and an
 extracted row that pairs with one counts as a wrong row only if it would answer
-(commitment or count). The sample is split in two by item id (``half``): rules may be
+(commitment or count) — and is then wrong (until 2026-12 the code counted it right, against
+this sentence; no row of the current extractor is affected). The sample is split in two by item id (``half``): rules may be
 read against the ``dev`` half; the ``held`` half is reported, never read.
 """
 from __future__ import annotations
@@ -140,7 +141,9 @@ def _score(lines: list[dict]) -> dict:
     got = [p for p in pairs if p.row is not None and not (p.label is not None and p.label.get("kind") == "other"
                                                           and p.row.kind not in ("commitment", "count"))]
     right_wanted = sum(p.right() for p in wanted)
-    right_got = sum(p.right() or (p.label is not None and p.label.get("kind") == "other") for p in got)
+    # a row paired with an ``other`` label is in ``got`` only when it would answer: then it is wrong
+    # (until 2026-12 it was counted right, against this module's docstring)
+    right_got = sum(p.right() and not (p.label is not None and p.label.get("kind") == "other") for p in got)
     kinds = [p for p in pairs if p.label is not None and p.row is not None]
     # the rows answers and conflicts are built from: those with a measure key
     keyed = [p for p in got if p.row.measure_key]
