@@ -20,8 +20,9 @@ Dates are scored apart (found or not), and labels of kind ``other`` (ordinals, n
 inside names) are not figures an answer uses: extracting them is not required, and an
 extracted row that pairs with one counts as a wrong row only if it would answer
 (commitment or count) — and is then wrong (until 2026-12 the code counted it right, against
-this sentence; no row of the current extractor is affected). The sample is split in two by item id (``half``): rules may be
-read against the ``dev`` half; the ``held`` half is reported, never read.
+this sentence; no row of the current extractor is affected). The sample is split in two by
+item id (``half``): rules may be read against the ``dev`` half; the ``held`` half is
+reported, never read.
 """
 from __future__ import annotations
 
