@@ -153,3 +153,8 @@ def test_examples_before_a_count_and_a_case_inside_a_list():
     assert cases("在餐饮、零售、旅馆等不少于6个行业试点")[0][1] == "行业"
     got = cases("引进领军人才、省级技能大师、青年人才300名")[0]
     assert got[2] == ""  # 省级 narrows one item of the list, not the 300
+
+
+def test_units_of_events_and_freight():
+    assert [(r.text, r.unit_class) for r in extract_sentence("举办招聘会40场次，货运量达到20万吨")] == [
+        ("40场次", "次"), ("20万吨", "其他")]
