@@ -158,3 +158,8 @@ def test_examples_before_a_count_and_a_case_inside_a_list():
 def test_units_of_events_and_freight():
     assert [(r.text, r.unit_class) for r in extract_sentence("举办招聘会40场次，货运量达到20万吨")] == [
         ("40场次", "次"), ("20万吨", "其他")]
+
+
+def test_quotes_of_figures_only_and_the_level_of_an_acting_body():
+    assert [r.kind for r in extract_sentence("实现政务服务事项100%网上可办等“5个100%”")] == ["commitment", "other", "other"]
+    assert cases("各市级主管部门每年组织政策宣讲不少于4场")[0][2] == ""  # 市级 says who acts, not which case

@@ -148,7 +148,8 @@ def in_quoted_name(sentence: str, start: int, end: int) -> bool:
     close = sentence.find("”", end)
     inside = sentence[opened + 1 : close if close >= 0 else len(sentence)]
     rest = inside.replace(sentence[start:end], "", 1)
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2
+    # a quote of words, or of figures only (“6个100%”: the name of a set of targets)
+    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2 or len(FIGURE_RE.findall(inside)) >= 2
 
 
 def values_of(m: re.Match) -> list[tuple[float, float | None]]:

@@ -32,6 +32,7 @@ _HEDGE_START = re.compile(r"^(原则上|力争|平均|鼓励)")
 # between two values of one list: a connector, after the first value's own bound and noun
 _LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e00-\u9fff“”]{1,16})?[、和及与]$")
 # an organ before 在N个工作日内 is who acts within the limit, not what is measured
+_ACTING_BODY = re.compile(r"(?:国家|省|市|区|县)级(?:有关|相关|行业)*(?:主管)?(?:部门|机关|单位|机构|政府)")
 _ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
 _OF_A_BASE = re.compile(r"((?:不得|不)(?:低于|超过|高于|少于))[^，。；、]{2,24}的$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
@@ -218,8 +219,10 @@ def _qualifier(f: RawFigure, subject_text: str, after: str, hedge: str) -> str:
 
 def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | None, context: str) -> str:
     lx = measures()
-    # 引进顶尖人才、国家级领军人才和高技能人才500名: a case named inside a list narrows one item of it
-    own = lx.subcase_of(subject.split("、", 1)[0]) if "、" in subject else lx.subcase_of(subject)
+    # 引进顶尖人才、国家级领军人才和高技能人才500名: a case named inside a list narrows one item of it;
+    # 市级行业主管部门每年组织活动不少于2场: a level of the body that acts is not the figure's case
+    own_words = _ACTING_BODY.sub("", subject.split("、", 1)[0] if "、" in subject else subject)
+    own = lx.subcase_of(own_words)
     sub = own or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
     if sub:
         return sub.label
