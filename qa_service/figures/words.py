@@ -31,8 +31,9 @@ _HEDGE_END = re.compile(r"(原则上|一般|力争|基本|平均|均)$")
 _HEDGE_START = re.compile(r"^(原则上|力争|平均|鼓励)")
 # between two values of one list: a connector, after the first value's own bound and noun
 _LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e00-\u9fff“”]{1,16})?[、和及与]$")
-# an organ before 在N个工作日内 is who acts within the limit, not what is measured
+# a level of the body that acts (市级行业主管部门), not of what is measured
 _ACTING_BODY = re.compile(r"(?:国家|省|市|区|县)级(?:有关|相关|行业)*(?:主管)?(?:部门|机关|单位|机构|政府)")
+# an organ before 在N个工作日内 is who acts within the limit, not what is measured
 _ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
 _OF_A_BASE = re.compile(r"((?:不得|不)(?:低于|超过|高于|少于))[^，。；、]{2,24}的$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
