@@ -47,7 +47,9 @@ def test_a_completion_rate_is_a_qualifier_not_the_promise():
 
 
 def test_names_years_and_breakdowns_are_not_the_measures_figures():
-    assert rows("实施三年行动方案，推行“一网通办”，最多跑一次。") == []
+    # 最多跑一次 unquoted promises one visit (the sample's convention); the names around it are not figures
+    assert rows("实施三年行动方案，推行“一网通办”，最多跑一次。") == [(1.0, None, "次", None, "", "commitment")]
+    assert rows("推动更多事项“最多跑一次”，落实“三项改革”。")[0][-1] == "other"
     assert rows("企业在市场主体中占比较上一年度有明显提升。") == []
     steps = extract_sentence("有外线用气报装时限压减至9个工作日以内（其中行政审批3个工作日，燃气企业办理6个工作日）。")
     assert [(r.value, r.measure_key) for r in steps] == [(9.0, "获得用气"), (3.0, None), (6.0, None)]
@@ -165,7 +167,7 @@ def test_figures_api_compares_places_for_one_measure(live_server):
     assert {"西安市", "西咸新区"} <= {row["region"] for row in rows}
     for row in rows:
         assert row["citation"].startswith("《") and row["doc_title"]
-        assert re.match(r"[\d.]+", row["text"]).group(0) in row["sentence"]  # the figure as printed
+        assert re.match(r"[\d.零〇一二两三四五六七八九十百千半]+", row["text"]).group(0) in row["sentence"]  # the figure as printed
     ended = [row for row in rows if row["region"] == "西咸新区"]
     assert ended and all("已到期" in (row["validity"] or "") for row in ended)
 

@@ -11,12 +11,18 @@ value, unit class, measure and sub-case all agree:
   of four characters (labels keep the document's words, which the extractor may cut
   differently: 企业年均纳税时间 / 年均纳税时间);
 * sub-case: both empty, or they name the same lexicon case, or one contains the other.
+  全流程 / 全过程 count as no sub-case on either side: the labels write 全流程 as a sub-case,
+  the lexicon (measures.toml) states that a time naming no scope is the whole procedure's,
+  so 开办企业全流程0.5个工作日 and 企业开办时间1个工作日 answer one question (scorer change
+  of 2026-12, figures before and after it are reported apart in README.md).
 
 Dates are scored apart (found or not), and labels of kind ``other`` (ordinals, numbers
 inside names) are not figures an answer uses: extracting them is not required, and an
 extracted row that pairs with one counts as a wrong row only if it would answer
-(commitment or count). The sample is split in two by item id (``half``): rules may be
-read against the ``dev`` half; the ``held`` half is reported, never read.
+(commitment or count) — and is then wrong (until 2026-12 the code counted it right, against
+this sentence; no row of the current extractor is affected). The sample is split in two by
+item id (``half``): rules may be read against the ``dev`` half; the ``held`` half is
+reported, never read.
 """
 from __future__ import annotations
 
@@ -55,7 +61,19 @@ def same_measure(label: str, got: str, label_sub: str = "", got_sub: str = "") -
     return a in b or b in a or _shared_run(a, b) or _shared_run(b, a)
 
 
+WHOLE_PROCEDURE = {"全流程", "全过程"}  # the default scope of a time, not a case of it (measures.toml)
+
+
+def _scope_parts(subcase: str) -> str:
+    return "；".join(p for p in re.split(r"[；;]", subcase or "") if p and p not in WHOLE_PROCEDURE)
+
+
 def same_subcase(label: str, got: str) -> bool:
+    """
+    >>> same_subcase("全流程", ""), same_subcase("社会投资小型低风险工程建设项目；全流程", "社会投资小型低风险项目")
+    (True, True)
+    """
+    label, got = _scope_parts(label), _scope_parts(got)
     if not label and not got:
         return True
     if not label or not got:
@@ -124,7 +142,9 @@ def _score(lines: list[dict]) -> dict:
     got = [p for p in pairs if p.row is not None and not (p.label is not None and p.label.get("kind") == "other"
                                                           and p.row.kind not in ("commitment", "count"))]
     right_wanted = sum(p.right() for p in wanted)
-    right_got = sum(p.right() or (p.label is not None and p.label.get("kind") == "other") for p in got)
+    # a row paired with an ``other`` label is in ``got`` only when it would answer: then it is wrong
+    # (until 2026-12 it was counted right, against this module's docstring)
+    right_got = sum(p.right() and not (p.label is not None and p.label.get("kind") == "other") for p in got)
     kinds = [p for p in pairs if p.label is not None and p.row is not None]
     # the rows answers and conflicts are built from: those with a measure key
     keyed = [p for p in got if p.row.measure_key]

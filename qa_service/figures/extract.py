@@ -14,6 +14,10 @@ each one the extractor reads, from the words around it in its own comma-clause:
   date (deadline), a count (11个“一件事”), or other; only commitments and counts answer
   多久/多少 questions.
 
+The reading is in three steps: ``numbers`` finds the figures (and the numbers that are not),
+``words`` reads what each one is said of from the words around it, and this module's passes
+read the sentence as a whole (分别 lists, clauses that repeat a measure, joined counts).
+
 >>> rows = extract_sentence("无外线施工获得用气时间压减到3个工作日内，获得用水时间压减到7个工作日内。")
 >>> [(r.value, r.unit_class, r.measure_key, r.subcase, r.comparator) for r in rows]
 [(3.0, '工作日', '获得用气', '无外线工程', '压减到'), (7.0, '工作日', '获得用水', '', '压减到')]
@@ -26,182 +30,72 @@ each one the extractor reads, from the words around it in its own comma-clause:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..lexicon import measures
+from .numbers import (AMOUNT_CLASSES, COUNT_CLASSES, DATE_RE, FIGURE_RE, LEVEL_RUN, TIME_CLASSES, UNIT_OF, RawFigure, is_date,
+                      is_figure, in_quoted_name, values_of)
+from .words import (AFTER_WORDS, ELIDED, Last, describe, has_content, kind_of, qualified_noun, respective,
+                    subject_of, words_before)
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+__all__ = ["AMOUNT_CLASSES", "COUNT_CLASSES", "TIME_CLASSES", "RawFigure", "extract_sentence", "in_quoted_name"]
 
-# unit as printed -> unit class; longer spellings first, so that 个工作日 wins over 个
-UNIT_CLASSES: list[tuple[str, str]] = [
-    ("个工作日", "工作日"), ("工作日", "工作日"), ("个自然日", "自然日"), ("自然日", "自然日"),
-    ("个小时", "小时"), ("小时", "小时"), ("分钟", "分钟"), ("个月", "月"), ("天", "自然日"), ("日", "自然日"),
-    ("个百分点", "%"), ("%", "%"), ("％", "%"), ("亿元", "元"), ("万元", "元"), ("元", "元"),
-    ("千瓦", "千瓦"), ("平方米", "面积"), ("亩", "面积"), ("年", "年"),
-    ("项", "项"), ("个", "个"), ("家", "家"), ("次", "次"), ("人次", "人"), ("人", "人"), ("户", "户"), ("件", "件"), ("倍", "倍"),
-    ("条", "其他"), ("张", "其他"), ("类", "其他"), ("批", "其他"), ("所", "其他"), ("台", "其他"), ("笔", "其他"),
-    ("种", "其他"), ("级", "其他"),
-]
-UNIT_OF = dict(UNIT_CLASSES)
-TIME_CLASSES = {"工作日", "自然日", "小时", "分钟", "月", "年"}
-AMOUNT_CLASSES = {"%", "元", "千瓦", "面积", "倍"}
-COUNT_CLASSES = {"项", "个", "家", "次", "人", "户", "件", "其他"}
-
-_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千半]+)"
-_UNIT = "|".join(re.escape(u) for u, _ in UNIT_CLASSES)
-FIGURE_RE = re.compile(
-    rf"(?P<num>{_NUM}(?:、{_NUM})*(?:[—\-－~～至到]{_NUM})?)(?P<mult>[万亿])?(?P<approx>[余多])?(?P<unit>{_UNIT})"
-)
-DATE_RE = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月(?P<part>底|末|上旬|中旬|下旬|\d{1,2}日)?(?P<before>前|以前)?"
-                     r"|(?P<y2>20\d\d)年(?P<p2>底|末|内|上半年|下半年)(?P<b2>前)?")
-# a Chinese numeral counts only where it cannot be part of a name: 一网通办, 最多跑一次,
-# 三年行动方案 and 二十四条措施 are names, not figures
-_CN_NAME_AFTER = re.compile(r"^(?:件事|次办|次性|网|窗|码|站|业|照|年行动|年计划|年规划|年攻坚|条措施|张网|个一)")
-BEFORE_VERBS = re.compile(
-    r"(压减至|压减到|压减|压缩至|压缩到|压缩为|压缩|缩短至|缩短到|缩短|减少到|减少至|减少|降低至|降低到|降至|降低|"
-    r"提高至|提高到|提升至|提高|提升|控制在|不超过|不少于|不低于|不高于|低于|小于|高于|超过|达到|达|突破|增长至|增至|"
-    r"增长|增加|新增|稳定在|保持在|实现|确保|为|在|由)$"
-)
-AFTER_WORDS = re.compile(r"^(以内|之内|内|以上|以下|左右|及以下|及以上)")
-_LEAD = re.compile(
-    r"^(?:将|把|对于|对|其中|并且|并|且|同时|力争|确保|实现|推动|推进|进一步|全面|持续|全年|年内|当年|每年|"
-    r"到?20\d\d年(?:底|末|内)?前?|\d{1,2}月底前|年底前|[，、：“”\"（）()])+"
-)
-_GENERIC = re.compile(r"^(?:审批|办理|办结|平均|整体|全流程|全过程|业务)?(?:时间|时限|用时|时长|周期|环节)?$")
-_QUALIFIER_AFTER = re.compile(r"^[”\"]?((?:办结率|占比|比例|覆盖率|满意率)[^，。；]*?\d+(?:\.\d+)?[%％](?:以上)?)")
-_STAT_MARKERS = re.compile(r"已经|已有|已达|已累计|累计|共计|截至|截止|目前|现有|共有|同比|较上年|比上年")
-_AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
-
-
-@dataclass
-class RawFigure:
-    """One figure of a sentence, before the document's facts are attached."""
-
-    text: str  # as printed: 0.5个工作日
-    value: float
-    value_max: float | None
-    unit: str
-    unit_class: str
-    kind: str
-    measure: str = ""
-    measure_key: str | None = None
-    subcase: str = ""
-    comparator: str = ""
-    qualifier: str = ""
-    start: int = 0
-    excerpt: str = ""  # the comma-clause that states it
-    notes: list[str] = field(default_factory=list)
-
-
-def cn_number(s: str) -> float | None:
-    """三 -> 3, 二十四 -> 24, 半 -> 0.5; None for what is not a numeral.
-
-    >>> cn_number("二十四"), cn_number("十"), cn_number("两"), cn_number("半")
-    (24.0, 10.0, 2.0, 0.5)
-    """
-    if s == "半":
-        return 0.5
-    total, cur = 0, 0
-    for ch in s:
-        if ch in CN_DIGITS:
-            cur = CN_DIGITS[ch]
-        elif ch in CN_UNITS:
-            total += (cur or 1) * CN_UNITS[ch]
-            cur = 0
-        else:
-            return None
-    return float(total + cur)
-
-
-def number(s: str) -> float | None:
-    try:
-        return float(s)
-    except ValueError:
-        return cn_number(s)
+# the verb that introduces a list of award levels (对获得国家、省级和市级…奖项的) is not the first level's
+_AWARD_VERB = re.compile(r"^(?:获得|取得|荣获|被评为|评为|认定为)")
 
 
 def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
     """Every figure of one sentence. ``context`` is what the clause's heading says (the
     measure of a sentence that only says 全流程审批时限压缩至6个工作日)."""
     out: list[RawFigure] = []
-    dates = [(m.start(), m.end()) for m in DATE_RE.finditer(sentence) if _is_date(m)]
+    dates = [(m.start(), m.end()) for m in DATE_RE.finditer(sentence) if is_date(m)]
     out += [_date_figure(sentence, s, e) for s, e in dates]
-    prev_end: dict[int, int] = {}
+    last: dict[int, Last] = {}  # per comma-clause (by its start), the figure read last
+    # 160千瓦及以下小微企业: a number inside a sub-case's name names the case, it is no figure of its own
+    names = dates + [(m.start(), m.end()) for s in measures().subcases for m in s.pattern.finditer(sentence)
+                     if re.search(r"\d", m.group(0))]
     for m in FIGURE_RE.finditer(sentence):
-        if any(s <= m.start() < e for s, e in dates) or not _is_figure(m, sentence):
+        if any(s <= m.start() < e for s, e in names) or not is_figure(m, sentence):
             continue
-        clause_start, clause_end = _clause_bounds(sentence, m.start())
-        start = max(prev_end.get(clause_start, clause_start), clause_start)
-        prev_end[clause_start] = m.end()
-        out += _read_figure(sentence, m, start, clause_start, clause_end, context)
+        bounds = _clause_bounds(sentence, m.start())
+        figs, read = _read_figure(sentence, m, bounds, last.get(bounds[0]), context)
+        out += figs
+        if m.group("unit") != "级":  # 新区新城两级80%以上的事项: the levels stay the next figure's scope
+            last[bounds[0]] = read
+    out.sort(key=lambda f: f.start)
     _pair_respectively(sentence, out)
-    return sorted(out, key=lambda f: f.start)
+    _inherit_elided_measures(out)
+    _frequencies(out)
+    _joined_counts(sentence, out)
+    return out
 
 
-def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
-    """对获得国家、省级和市级…奖项的，分别按…1.5%、1.0%和0.8%: the i-th figure is the i-th case's."""
-    m = re.search(r"分别|依次", sentence)
-    if not m:
-        return
-    after = [f for f in figs if f.start > m.start() and f.kind != "date"]
-    if len(after) < 2 or len({f.unit_class for f in after}) != 1:
-        return
-    before = sentence[: m.start()]
-    lists = [c for c in re.split(r"[，,；;：:]", before) if re.search(r"[、和及]", c)]
-    if not lists:
-        return
-    items = [x for x in re.split(r"[、和及]", _subject(lists[-1])) if x]
-    if len(items) != len(after):
-        return
-    lx = measures()
-    width = max(len(x) for x in items[:-1])
-    for f, item in zip(after, items):
-        sub = lx.subcase_of(item)
-        f.subcase = sub.label if sub else item[:width]
-        if (head := _qualified_noun(sentence[f.start + len(f.text) :].lstrip("、和及0123456789.万亿元%％"))) and not f.measure_key:
-            f.measure = head
-
-
-def _is_date(m: re.Match) -> bool:
-    month = m.group("month")
-    return month is None or 1 <= int(month) <= 12
-
-
-def _date_figure(sentence: str, s: int, e: int) -> RawFigure:
-    text = sentence[s:e]
-    month = re.search(r"(\d{1,2})月", text)
-    return RawFigure(text=text, value=float(month.group(1)) if month else 12.0, value_max=None, unit="月", unit_class="日期",
-                     kind="date", measure=_subject(sentence[_clause_bounds(sentence, s)[0]:s]), start=s)
-
-
-def _is_figure(m: re.Match, sentence: str) -> bool:
-    num, unit = m.group("num"), m.group("unit")
-    if sentence[max(0, m.start() - 1) : m.start()] == "第" or re.match(r"[\d.]", sentence[m.start() - 1 : m.start()] or "x"):
-        return False  # 第3条, or the tail of a longer number
-    first = re.split(r"[、—\-－~～至到]", num)[0]
-    if not first[0].isdigit():  # a Chinese numeral: only where it cannot be part of a name
-        after = sentence[m.end("num") :]
-        if _CN_NAME_AFTER.match(after) or (first == "一" and UNIT_OF[unit] not in TIME_CLASSES):
-            return False
-        if re.search(r"[上下每同第这该近前]$", sentence[: m.start()]) or after.startswith(("度", "来", "级")):
-            return False  # 上一年度, 每一年, 近两年来: a reference to a year, not a figure
-    if unit == "年" and (number(first) or 0) >= 1900:
-        return False  # 2023年: a year, not a duration (dates are read by DATE_RE)
-    if unit == "日" and re.search(r"月$", sentence[: m.start()]):
-        return False
-    return True
-
-
-def in_quoted_name(sentence: str, start: int, end: int) -> bool:
-    """“15分钟政务服务圈”: a figure inside a quoted name is part of the name (“0.5个工作日” alone is not)."""
-    opened = sentence.rfind("“", 0, start)
-    if opened < 0 or sentence.rfind("”", 0, start) > opened:
-        return False
-    close = sentence.find("”", end)
-    inside = sentence[opened + 1 : close if close >= 0 else len(sentence)]
-    rest = inside.replace(sentence[start:end], "", 1)
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2
+def _read_figure(sentence: str, m: re.Match, bounds: tuple[int, int], prev: Last | None,
+                 context: str) -> tuple[list[RawFigure], Last]:
+    clause_start, clause_end = bounds
+    comparator, subject_text = words_before(sentence, m, clause_start, prev)
+    after = sentence[m.end() : clause_end]
+    if not comparator and (w := AFTER_WORDS.match(after)):
+        comparator = w.group(1)
+    if not comparator and sentence[: m.start()].endswith("每"):
+        comparator = "每"  # 每半年: a frequency
+    unit_class = UNIT_OF[m.group("unit")]
+    kind = "other" if in_quoted_name(sentence, m.start(), m.end()) else kind_of(sentence[clause_start : m.start()], after, unit_class, comparator)
+    if m.group("unit") == "级" and (levels := LEVEL_RUN.search(sentence[clause_start : m.start()])):
+        kind, subject_text = "count", levels.group(0)  # 新区新城两级: a count of the levels it names
+    values = values_of(m)
+    out = []
+    parts = m.group("num").split("、")
+    for k, ((value, hi), subj) in enumerate(zip(values, respective(subject_text, len(values)))):
+        text = m.group(0) if len(values) == 1 else parts[k] + (m.group("mult") or "") + m.group("unit")
+        f = RawFigure(text=text, value=value, value_max=hi, unit=(m.group("mult") or "") + m.group("unit"),
+                      unit_class=unit_class, kind=kind, comparator=comparator, start=m.start(), end=m.end())
+        describe(f, subj, sentence, clause_start, after, context)
+        f.excerpt = sentence[clause_start:clause_end]
+        if _in_breakdown(sentence, m.start()):
+            # （其中行政审批3个工作日，燃气企业办理6个工作日）: steps of the figure before, not the measure's own
+            f.measure_key, f.subcase = None, "分项"
+        out.append(f)
+    return out, Last(m.end(), subject_text, comparator)
 
 
 def _clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
@@ -212,46 +106,11 @@ def _clause_bounds(sentence: str, pos: int) -> tuple[int, int]:
     return start, min(ends) if ends else len(sentence)
 
 
-def _values(m: re.Match) -> list[tuple[float, float | None]]:
-    """50、85 -> two values; 10—12 -> one range; 万/亿 resolved."""
-    mult = {"万": 1e4, "亿": 1e8}.get(m.group("mult") or "", 1.0)
-    unit = m.group("unit")
-    mult *= {"万元": 1e4, "亿元": 1e8}.get(unit, 1.0)
-    out = []
-    for part in m.group("num").split("、"):
-        ends = [number(p) for p in re.split(r"[—\-－~～至到]", part) if p]
-        if not ends or ends[0] is None:
-            continue
-        hi = ends[1] * mult if len(ends) > 1 and ends[1] is not None else None
-        out.append((ends[0] * mult, hi))
-    return out
-
-
-def _read_figure(sentence: str, m: re.Match, start: int, clause_start: int, clause_end: int, context: str) -> list[RawFigure]:
-    before = sentence[start : m.start()]
-    after = sentence[m.end() : clause_end]
-    verb = BEFORE_VERBS.search(before)
-    comparator = verb.group(1) if verb else ""
-    if not comparator and (w := AFTER_WORDS.match(after)):
-        comparator = w.group(1)
-    subject_text = before[: verb.start()] if verb else before
-    unit_class = UNIT_OF[m.group("unit")]
-    kind = "other" if in_quoted_name(sentence, m.start(), m.end()) else _kind(sentence[clause_start : m.start()], after, unit_class, comparator)
-    values = _values(m)
-    subjects = _respective(subject_text, len(values))
-    out = []
-    parts = m.group("num").split("、")
-    for k, ((value, hi), subj) in enumerate(zip(values, subjects)):
-        text = m.group(0) if len(values) == 1 else parts[k] + (m.group("mult") or "") + m.group("unit")
-        f = RawFigure(text=text, value=value, value_max=hi, unit=(m.group("mult") or "") + m.group("unit"),
-                      unit_class=unit_class, kind=kind, comparator=comparator, start=m.start())
-        _describe(f, subj, sentence, clause_start, after, context)
-        f.excerpt = sentence[clause_start:clause_end]
-        if _in_breakdown(sentence, m.start()):
-            # （其中行政审批3个工作日，燃气企业办理6个工作日）: steps of the figure before, not the measure's own
-            f.measure_key, f.subcase = None, "分项"
-        out.append(f)
-    return out
+def _date_figure(sentence: str, s: int, e: int) -> RawFigure:
+    text = sentence[s:e]
+    month = re.search(r"(\d{1,2})月", text)
+    return RawFigure(text=text, value=float(month.group(1)) if month else 12.0, value_max=None, unit="月", unit_class="日期",
+                     kind="date", measure=subject_of(sentence[_clause_bounds(sentence, s)[0]:s]), start=s)
 
 
 def _in_breakdown(sentence: str, pos: int) -> bool:
@@ -260,99 +119,113 @@ def _in_breakdown(sentence: str, pos: int) -> bool:
     return opened > closed and sentence[opened + 1 : opened + 3] == "其中"
 
 
-def _respective(subject: str, n: int) -> list[str]:
-    """一般社会性投资、政府投资工程项目审批时间分表压减至50、85: the i-th figure is the i-th subject's."""
-    if n <= 1:
-        return [subject]
-    core = re.sub(r"(分别|分表|依次)$", "", subject)
-    parts = core.split("、")
-    if len(parts) != n:
-        return [subject] * n
-    tail = _measure_tail(parts[-1])
-    return [p if i == n - 1 else p + tail for i, p in enumerate(parts)]
+def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
+    """对获得国家、省级和市级…奖项的，分别按…1.5%、1.0%和0.8%: the i-th figure is the i-th case's.
+    What they measure: the noun after the last value (分别给予10万元、20万元一次性奖励), else the
+    list's shared noun when the list is their subject (失业保险、工伤保险参保人数分别达到…)."""
+    m = re.search(r"分别|依次", sentence)
+    if not m:
+        return
+    after = [f for f in figs if f.start > m.start() and f.kind != "date"]
+    if len(after) < 2 or len({f.unit_class for f in after}) != 1:
+        return
+    listed = _enumerated_cases(sentence[: m.start()], len(after))
+    if not listed:
+        return
+    cases, shared = listed
+    head = qualified_noun(sentence[after[-1].end :])
+    own_clause = shared and shared in after[0].excerpt and has_content(shared)
+    for f, case in zip(after, cases):
+        f.subcase = case
+        if head and not f.measure_key:
+            f.measure = head
+        elif own_clause:  # one measure for all: the list's noun, the key it was read with
+            f.measure, f.measure_key = shared, after[-1].measure_key
 
 
-def _measure_tail(phrase: str) -> str:
-    """The measure part of the last of several subjects (政府投资工程项目审批时间 -> 工程项目审批时间)."""
+def _enumerated_cases(before: str, n: int) -> tuple[list[str], str] | None:
+    """The n cases listed before 分别, and the noun the list's items share: the items of the last
+    、/和/及 list when it has n (获得国家、省级和市级优质工程奖项 -> 国家, 省级, 市级: the verb before
+    the first item and the noun after the last belong to the whole list); else the lexicon's
+    sub-case phrases in the list when it names n of them (省级、国家级示范平台 -> 省级, 国家级)."""
+    lists = [c for c in re.split(r"[，,；;：:]", before) if re.search(r"[、和及]", c)]
+    if not lists:
+        return None
     lx = measures()
-    for m in lx.measures:
-        for a in sorted(m.aliases, key=len, reverse=True):
-            i = phrase.find(a)
-            if i >= 0:
-                return phrase[i:]
-    return ""
+    items = [x for x in re.split(r"[、和及]", subject_of(lists[-1])) if x]
+    if len(items) == n:
+        items[0] = _AWARD_VERB.sub("", items[0])
+        width = max(len(x) for x in items[:-1])
+        cases = [sub.label if (sub := lx.subcase_of(item)) else _cut_case(item, width) for item in items]
+        last = items[-1]
+        return cases, re.sub(r"(分别|依次|分表)$", "", last[len(cases[-1]) :]) if last.startswith(cases[-1]) else ""
+    found = _subcase_phrases(lists[-1])
+    return (found, "") if len(found) == n else None
 
 
-def _subject(text: str) -> str:
-    text = text.strip()
-    prev = None
-    while prev != text:
-        prev, text = text, _LEAD.sub("", text).strip("“”\"")
-    return text
+def _cut_case(item: str, width: int) -> str:
+    """The case that starts a list item, as wide as the other items, cut at a word's end
+    (农村地区用户年均停电时间 beside 中心区、市区、城镇 -> 农村地区)."""
+    import jieba  # the tokenizer's own dictionary, loaded once
+
+    ends, n = [], 0
+    for w in jieba.lcut(item, HMM=False):
+        n += len(w)
+        ends.append(n)
+    return item[: min(ends, key=lambda e: (abs(e - width), -e))]
 
 
-def _describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, after: str, context: str) -> None:
-    """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
-    lx = measures()
-    subject = _subject(subject_text)
-    scope = ""
-    if f.kind == "count":
-        subject = _counted(after) or subject
-    elif (head := _qualified_noun(after)) and f.unit_class in {"%", "元"}:
-        # 80%以上的政务服务事项, 200万元以下的货物和服务项目: the figure is said of the noun after it;
-        # what stood before it (新区新城两级, 政府采购领域) says whose
-        scope, subject = subject, head
-    elif not _has_content(subject):
-        # 1个工作日内完成案件受理: the measure follows the figure
-        tail = _AFTER_VERBS.sub("", after).strip("“”\"")
-        subject = tail if _has_content(tail) else (subject or tail)
-    earlier = sentence[:clause_start]
-    key = lx.measure_of(subject)
-    named_time = f.unit_class in TIME_CLASSES and re.search(r"(时间|时限|用时|时长)$", subject)
-    if key is None and (named_time or _GENERIC.match(re.sub(r"^.*?(审批|办理)", r"\1", subject) or "")):
-        # 全流程审批时限, 无外线施工的报装时间: whose? the sentence's earlier topic, else the heading's
-        key = lx.measure_of(earlier) or lx.measure_of(context)
-    if (q := _QUALIFIER_AFTER.match(after)) and f.unit_class != "%":
-        f.qualifier = q.group(1)
-    elif re.search(r"原则上|平均", subject_text):
-        f.qualifier = re.search(r"原则上|平均", subject_text).group(0)
-    sub = lx.subcase_of(subject) or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
-    f.subcase = sub.label if sub else scope
-    if f.kind == "count" and not f.subcase and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", _subject(subject_text))):
-        f.subcase = rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
-    if f.subcase and f.subcase in subject and f.subcase != subject:
-        subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
-    f.measure = subject
-    f.measure_key = key
+def _subcase_phrases(text: str) -> list[str]:
+    """Every sub-case phrase of a text, in order, none inside another."""
+    spans: list[tuple[int, int, str]] = []
+    for s in measures().subcases:
+        for m in s.pattern.finditer(text):
+            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), m.group(0) if s.label == "$0" else s.label))
+    return [label for _, _, label in sorted(spans)]
 
 
-def _qualified_noun(after: str) -> str:
-    """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项."""
-    m = re.match(r"^(?:以上|以下|及以上|及以下)?的?([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
-    return m.group(1) if m and not AFTER_WORDS.match(m.group(1)) else ""
+def _inherit_elided_measures(figs: list[RawFigure]) -> None:
+    """…的事项力争达到100项以上，自由贸易试验区力争达到150项 / 形成61项改革措施，其中省内30项: a figure
+    whose subject names only a case (or nothing but 其中) states the measure of the figure of its unit
+    before it in the sentence, for that case."""
+    last: dict[str, RawFigure] = {}
+    for f in figs:
+        if f.kind == "date":
+            continue
+        if ELIDED in f.notes and (prev := last.get(f.unit_class)):
+            f.measure, f.measure_key = prev.measure, prev.measure_key
+        last[f.unit_class] = f
+    _narrowed_by_relative_clause(figs)
 
 
-def _has_content(subject: str) -> bool:
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", subject)) >= 2 and not _GENERIC.match(subject)
+def _narrowed_by_relative_clause(figs: list[RawFigure]) -> None:
+    """破产案件审理周期缩短30天，无产可破等符合简易审理条件的破产案件一般在6个月内办结: a relative
+    clause (…的) before a noun the sentence has already given a figure for says which of them the
+    new figure is for: its sub-case."""
+    said: list[str] = []
+    for f in figs:
+        if f.kind == "date":
+            continue
+        head = f.measure.rsplit("的", 1)
+        if not f.subcase and len(head) == 2 and len(head[1]) >= 2 and f.measure not in said and any(head[1] in m for m in said):
+            f.subcase, f.measure = head[0] + "的", head[1]
+        said.append(f.measure)
 
 
-def _counted(after: str) -> str:
-    """11个“一件事”打包办 -> 一件事; 61项可供…借鉴的具体改革措施 -> 具体改革措施: what a count counts
-    (a Chinese noun phrase ends in its head noun, after the last 的)."""
-    run = re.match(r"^[“\"]?([\u4e00-\u9fff]+)", after)
-    if not run:
-        return ""
-    phrase = re.split(r"为|实现|打包|开展|进行|纳入|试点|推行|办理|入驻|上线|落地", run.group(1))[0]
-    phrase = phrase.rsplit("的", 1)[-1]
-    return phrase[-10:] if len(phrase) >= 2 else ""
+def _joined_counts(sentence: str, figs: list[RawFigure]) -> None:
+    """中央层面涉及的211项及地方层面涉及的9项涉企经营许可事项: counts joined by 及/和/、 count the
+    noun that follows the last of them."""
+    for f in reversed(range(len(figs) - 1)):
+        a, b = figs[f], figs[f + 1]
+        if a.kind == b.kind == "count" and a.unit_class == b.unit_class and a.excerpt == b.excerpt \
+                and re.match(r"^[、和及与][^，、]*$", sentence[a.end : b.start]):
+            a.measure, a.measure_key = b.measure, b.measure_key
 
 
-def _kind(before: str, after: str, unit_class: str, comparator: str) -> str:
-    if comparator == "由":
-        return "statistic"  # 由5项减少到2项: 5 is where it was, not the promise
-    if _STAT_MARKERS.search(before):
-        return "statistic"
-    if unit_class in COUNT_CLASSES and not comparator and re.match(r"^[“\"\u4e00-\u9fff]", after) \
-            and not AFTER_WORDS.match(after):
-        return "count"
-    return "commitment"
+def _frequencies(figs: list[RawFigure]) -> None:
+    """每半年开展一次“集中宣传”活动: the period of a frequency is said of what is done once in it."""
+    for f, nxt in zip(figs, figs[1:]):
+        if f.comparator == "每" and nxt.unit_class == "次" and nxt.excerpt == f.excerpt:
+            f.measure, f.measure_key = nxt.measure, nxt.measure_key
+            nxt.qualifier = nxt.qualifier or "每" + f.text

@@ -1,0 +1,165 @@
+"""Figure extraction rules, one class each, on small fixture clauses written for the test (fast)."""
+from __future__ import annotations
+
+from qa_service.figures.extract import extract_sentence
+
+
+def described(sentence: str, context: str = ""):
+    return [(r.value, r.unit_class, r.measure, r.subcase, r.qualifier) for r in extract_sentence(sentence, context)
+            if r.kind != "date"]
+
+
+def test_a_hedge_is_a_qualifier_not_part_of_the_measure():
+    assert described("仲裁案件原则上不超过45天") == [(45.0, "自然日", "仲裁案件", "", "原则上")]
+    assert described("新建5G基站力争达到800个") == [(800.0, "个", "新建5G基站", "", "力争")]
+    # 一般 at the start is a name's adjective, not a hedge
+    assert described("一般社会投资项目审批时间压减至30个工作日")[0][3] == "一般社会投资项目"
+
+
+def test_a_clause_naming_only_a_case_repeats_the_measure_before_it():
+    got = described("减免审批的事项力争达到60项以上，自由贸易试验区力争达到90项")
+    assert got == [(60.0, "项", "减免审批的事项", "", "力争"), (90.0, "项", "减免审批的事项", "自由贸易试验区", "力争")]
+
+
+def test_a_part_after_qizhong_counts_the_same_things():
+    got = described("梳理出40项可推广的创新举措，其中省外12项")
+    assert [(v, m, s) for v, _, m, s, _ in got] == [(40.0, "创新举措", ""), (12.0, "创新举措", "省外")]
+
+
+def test_a_relative_clause_before_a_measured_noun_is_its_case():
+    got = described("劳动争议案件审理周期缩短10天，事实清楚的劳动争议案件一般在30天内审结")
+    assert got[1][2:] == ("劳动争议案件", "事实清楚的", "一般")
+
+
+def figures(sentence: str):
+    return [(r.text, r.unit_class, r.measure, r.kind, r.comparator, r.qualifier) for r in extract_sentence(sentence)
+            if r.kind != "date"]
+
+
+def test_a_count_of_levels_names_the_levels():
+    assert figures("省市县三级窗口统一受理")[0] == ("三级", "其他", "省市县", "count", "", "")
+    assert figures("市、区县（开发区）两级清单同步公布")[0][2] == "市、区县（开发区）"
+    # the levels stay the scope of the share that follows them
+    share = extract_sentence("新区新城两级95%以上的涉企事项实现网上办")[1]
+    assert (share.value, share.measure, share.subcase) == (95.0, "涉企事项", "新区新城两级")
+    assert figures("用好三级协调机制") == figures("建设“三级网络”") == []
+
+
+def test_once_counts_an_action_and_a_period_is_a_frequency():
+    assert figures("每两年开展一次“营商体检”评估") == [
+        ("两年", "年", "“营商体检”评估", "commitment", "每", ""), ("一次", "次", "“营商体检”评估", "commitment", "", "每两年")]
+    assert figures("每年至少召开2次座谈会") == [("2次", "次", "座谈会", "commitment", "至少", "每年")]
+    assert figures("涉税事项一次办结")[0][2] == "涉税事项"  # a bare verb after: said of the subject
+    # 一次性, 一次 inside a quoted slogan, a session's ordinal: not counts of times
+    assert figures("给予一次性补助") == figures("推行“一件事一次办”") == figures("学习省委十四届三次全会精神") == []
+
+
+def test_ming_counts_people_and_ranks_are_not_figures():
+    assert figures("培育技能人才800名")[0][:2] == ("800名", "人")
+    assert figures("评价排名前10名的区县") == []
+
+
+def cases(sentence: str):
+    return [(r.value, r.measure, r.subcase) for r in extract_sentence(sentence) if r.kind != "date"]
+
+
+def test_respectively_pairs_each_value_with_its_listed_case():
+    # the verb before the first level belongs to the whole list
+    got = cases("对荣获国家、省级和市级文明工地称号的，分别按不低于合同价2%、1.5%和1%的比例计取奖励金")
+    assert [(v, s) for v, _, s in got] == [(2.0, "国家"), (1.5, "省级"), (1.0, "市级")]
+    # more list items than values: the lexicon's levels in the list are the cases
+    got = cases("对首次认定的省级、国家级孵化器、众创空间，分别给予5万元、15万元运营补助")
+    assert got == [(5e4, "运营补助", "省级"), (1.5e5, "运营补助", "国家级")]
+    # the list is the subject: its shared noun is the measure, each item a case
+    got = cases("城镇职工、城乡居民养老保险参保人数分别达到120万人、80万人")
+    assert got == [(1.2e6, "养老保险参保人数", "城镇职工"), (8e5, "养老保险参保人数", "城乡居民")]
+
+
+def test_listed_values_share_the_first_ones_subject_and_comparator():
+    got = extract_sentence("对年纳税额首次突破1亿元、5亿元的，给予奖励")
+    assert [(r.value, r.measure, r.comparator) for r in got] == [(1e8, "年纳税额首次", "突破"), (5e8, "年纳税额首次", "突破")]
+
+
+def test_a_money_threshold_is_said_of_its_scope_and_names_the_items_it_covers():
+    got = cases("对工程招标领域300万元以下的施工项目、100万元以下的监理服务，可以简化程序")
+    assert got == [(3e6, "工程招标领域", "施工项目"), (1e6, "工程招标领域", "监理服务")]
+    # a share is said of the noun after it; with a verb after the figure, of the subject before it
+    assert cases("市县两级90%以上的涉企事项实现网上办")[1] == (90.0, "涉企事项", "市县两级")
+    assert cases("全市涉企事项95%以上实现全程网办") == [(95.0, "涉企事项", "")]
+
+
+def test_a_figure_whose_subject_is_a_verb_or_an_organ_is_said_of_what_follows():
+    assert cases("新增不少于30项高频事项实现跨区通办")[0][:2] == (30.0, "高频事项")
+    assert cases("建成至少2个省级以上技术创新中心") == [(2.0, "技术创新中心", "省级以上")]
+    r = extract_sentence("不动产登记机构在2个工作日内将登记信息推送至税务部门")[0]
+    assert (r.measure, r.measure_key) == ("将登记信息推送至税务部门", None)  # one organ's step, not 不动产登记's time
+    # a noun before the limit is what is measured (审批 takes the time, the cases are decided in it)
+    assert cases("普通民事案件3个月内审结")[0][1] == "普通民事案件"
+
+
+def test_items_listed_with_a_figure_each_have_their_own_subject():
+    got = cases("实现涉企事项100%网上可办、办件材料100%电子归档")
+    assert [m for _, m, _ in got] == ["涉企事项", "办件材料"]
+    # 由A减少到B: the second value is the same subject's
+    assert [m for _, m, _ in cases("将开户提交的材料由6项减少到3项")] == ["开户提交的材料"] * 2
+
+
+def test_setting_verbs_are_comparators_and_start_points_are_not_measures():
+    r = extract_sentence("审批环节精简至3个")[0]
+    assert (r.measure, r.comparator) == ("审批环节", "精简至")
+    assert cases("行政复议案件自受理之日起45日内办结")[0][1] == "行政复议案件"
+
+
+def test_joined_counts_count_the_noun_after_the_last():
+    got = cases("对省级下放的12项及市级承接的8项行政许可事项实行清单管理")
+    assert [(v, m) for v, m, _ in got] == [(12.0, "行政许可事项"), (8.0, "行政许可事项")]
+
+
+def test_a_number_inside_a_case_name_is_no_figure_and_a_topic_names_a_bare_limit():
+    got = extract_sentence("实现200千瓦及以下小微企业办电“零投资”，全过程办电时间压减至8个工作日")
+    assert [(r.value, r.unit_class) for r in got] == [(8.0, "工作日")]
+    r = extract_sentence("简化企业注销材料，实现2个工作日内办结")[0]
+    assert (r.measure, r.measure_key) == ("企业注销", "企业注销")
+
+
+def test_a_time_before_a_noun_qualifies_it():
+    assert cases("政务大厅提供24小时“不打烊”的自助办税服务")[0][1] == "自助办税服务"
+
+
+def test_one_stage_one_procedure_and_a_short_quoted_promise_are_figures():
+    r = extract_sentence("将施工许可和竣工验收整合为一个阶段")[0]
+    assert (r.value, r.unit_class, r.comparator, r.measure) == (1.0, "个", "整合为", "施工许可和竣工验收")
+    assert [r.value for r in extract_sentence("12345一个号码受理诉求")] == [1.0]
+    assert extract_sentence("登录一个平台办理") == []  # 一个 of anything else is a word
+    # a quote holding little more than the figure is a promise; with a name's words it is the name
+    assert [(r.value, r.kind) for r in extract_sentence("办事“跑一次”是上限")] == [(1.0, "commitment")]
+    assert extract_sentence("推行“一件事一次办”") == []
+    assert extract_sentence("审批时间为5个工作日")[0].measure == "审批时间"  # 为 alone; 时间 is the measure's
+
+
+def test_a_share_of_a_base_and_a_ceiling():
+    r = extract_sentence("履约保证金不得超过中标合同金额的5%")[0]
+    assert (r.measure, r.comparator) == ("履约保证金", "不得超过")
+    r = extract_sentence("按投资额给予补助，最高不超过50万元")[-1]
+    assert (r.value, r.comparator, r.subcase) == (5e5, "最高不超过", "")
+
+
+def test_what_a_count_counts():
+    assert cases("在完成12项重点任务的基础上推进")[0][1] == "重点任务"
+    assert cases("推出20项可供各地借鉴的创新举措")[0][1] == "创新举措"
+
+
+def test_examples_before_a_count_and_a_case_inside_a_list():
+    assert cases("在餐饮、零售、旅馆等不少于6个行业试点")[0][1] == "行业"
+    got = cases("引进领军人才、省级技能大师、青年人才300名")[0]
+    assert got[2] == ""  # 省级 narrows one item of the list, not the 300
+
+
+def test_units_of_events_and_freight():
+    assert [(r.text, r.unit_class) for r in extract_sentence("举办招聘会40场次，货运量达到20万吨")] == [
+        ("40场次", "次"), ("20万吨", "其他")]
+
+
+def test_quotes_of_figures_only_and_the_level_of_an_acting_body():
+    assert [r.kind for r in extract_sentence("实现政务服务事项100%网上可办等“5个100%”")] == ["commitment", "other", "other"]
+    assert cases("各市级主管部门每年组织政策宣讲不少于4场")[0][2] == ""  # 市级 says who acts, not which case
