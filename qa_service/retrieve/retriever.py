@@ -26,6 +26,7 @@ from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
 from ..lexicon import function_words, generic_nouns, question_words
 from .typos import TypoCorrector
 from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
+from .vectors import QueryVectors
 
 INTENT_EXPANSIONS = (TIME_TERMS, WHO_TERMS)
 
@@ -57,8 +58,21 @@ class SearchResult:
     key_terms: list[str] = field(default_factory=list)  # the question's own topic words, rarest in the corpus first
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A question checked against its filters, understood and embedded: the part of a search
+    that waits for the model. The service prepares outside its CPU gate, so that questions
+    waiting for the model together are embedded in one call (index/batching.py)."""
+
+    question: str
+    plan: QueryPlan
+    mask: np.ndarray
+    vector: np.ndarray
+
+
 class Retriever:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings | None = None, weights: FusionWeights = DEFAULT_WEIGHTS):
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings | None = None, weights: FusionWeights = DEFAULT_WEIGHTS,
+                 vectors: QueryVectors | None = None):
         self.index = index
         self.embedder = embedder
         self.settings = settings or Settings()
@@ -79,8 +93,8 @@ class Retriever:
         self._is_goal = np.array([k == "goal" for k in self.kind])
         doc_index = {d.id: n for n, d in enumerate(index.documents)}
         self._doc_of = np.array([doc_index[i.doc_id] for i in items])
-        # hotline callers ask the same few dozen questions all day: their vectors are kept
-        self.query_vector = functools.lru_cache(maxsize=self.settings.query_cache)(self._encode_query)
+        # kept vectors and batched model calls; another build of the same service passes its own on
+        self.query_vector = vectors or QueryVectors.from_settings(embedder, self.settings)
         self._tags = _word_tags()  # jieba's dictionary tags: a lookup, no tagging on the hot path
         self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
         self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
@@ -128,13 +142,10 @@ class Retriever:
         return mask
 
     # -- scoring -----------------------------------------------------------------
-    def _encode_query(self, text: str) -> np.ndarray:
-        v = self.embedder.encode_queries([text])
-        v.flags.writeable = False  # shared by every request that asks the same
-        return v
-
     def dense_scores(self, plan: QueryPlan) -> np.ndarray:
-        q = self.query_vector(plan.dense_text)
+        return self._dense(self.query_vector(plan.dense_text))
+
+    def _dense(self, q: np.ndarray) -> np.ndarray:
         k = self.n if self.index.manifest.get("faiss_index", "flat") == "flat" else min(self.n, 512)
         sims, ids = self.index.faiss_index.search(q, k)
         out = np.zeros(self.n, dtype=np.float32)
@@ -166,10 +177,18 @@ class Retriever:
         return b
 
     def search(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None, min_confidence: float | None = None) -> SearchResult:
-        top_k = top_k or self.settings.top_k
-        mask = self.filter_mask(filters)
+        return self.rank(self.prepare(question, filters), top_k, min_confidence)
+
+    def prepare(self, question: str, filters: SearchFilters | None = None) -> Prepared:
+        mask = self.filter_mask(filters)  # a filter that names nothing fails before the model runs
         plan = self.understand(question)
-        dense = self.dense_scores(plan)
+        return Prepared(question, plan, mask, self.query_vector(plan.dense_text))
+
+    def rank(self, prepared: Prepared, top_k: int | None = None, min_confidence: float | None = None) -> SearchResult:
+        """The clauses for a prepared question, ranked, with the found / not-found decision."""
+        top_k = top_k or self.settings.top_k
+        question, plan, mask = prepared.question, prepared.plan, prepared.mask
+        dense = self._dense(prepared.vector)
         kw, ideal, words = self.keyword_scores(plan)
         ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k,
                               groups=self._doc_of, diversity=self.diversity)
