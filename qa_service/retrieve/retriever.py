@@ -89,6 +89,9 @@ class Retriever:
         self.kind = [i.kind for i in items]
         self.source = [i.table_row.source if i.table_row else "" for i in items]
         self._kind_weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind], dtype=np.float32)
+        # a question's places are matched against the few distinct regions and row sources, not every item
+        self._regions, self._region_of = np.unique(np.array(self.region, dtype=object), return_inverse=True)
+        self._sources, self._source_of = np.unique(np.array(self.source, dtype=object), return_inverse=True)
         self._is_header = np.array([k == "header" for k in self.kind])
         self._is_goal = np.array([k == "goal" for k in self.kind])
         doc_index = {d.id: n for n, d in enumerate(index.documents)}
@@ -170,9 +173,10 @@ class Retriever:
         if "goal" in plan.intents:
             b[self._is_goal] *= 1.3
         if plan.regions:
-            b[np.array([any(r.startswith(x) for x in plan.regions) for r in self.region])] *= REGION_BOOST
+            named = np.array([any(r.startswith(x) for x in plan.regions) for r in self._regions])
+            b[named[self._region_of]] *= REGION_BOOST
         if plan.foreign_regions and not plan.regions:
-            match = self.other & np.array([any(f in s for f in plan.foreign_regions) for s in self.source])
+            match = self.other & np.array([any(f in s for f in plan.foreign_regions) for s in self._sources])[self._source_of]
             b = np.where(match, b * FOREIGN_MATCH_BOOST, b * FOREIGN_OTHER)
         return b
 
@@ -193,10 +197,11 @@ class Retriever:
         ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k,
                               groups=self._doc_of, diversity=self.diversity)
         hits = []
+        marks = highlight_candidates(words)  # sorted once for the whole pool, not once per clause
         for i, score, d, k in ranked:
             item = self.index.items[i]
             hits.append(Hit(item=item, document=self.item_doc[i], score=round(score, 4), dense=round(d, 4), keyword=round(k, 4),
-                            highlights=highlight_terms(item.text, words)))
+                            highlights=highlight_terms(item.text, marks)))
         top = hits[0].score if hits else 0.0
         conf, found = self.decide(plan, dense, hits, words, min_confidence) if hits else (0.0, False)
         return SearchResult(question, plan, hits, found, top, round(conf, 4), key_terms=self.key_terms(plan, words))
@@ -301,11 +306,16 @@ def _topic_words(plan: QueryPlan, words: list[str]) -> list[str]:
     return [w for w in dict.fromkeys(cand) if w not in skip]
 
 
-def highlight_terms(text: str, words: list[str]) -> list[str]:
-    """Query words that occur in the clause, longest first (for <mark> in the UI)."""
-    seen = []
-    for w in sorted(set(words), key=len, reverse=True):
-        if len(w) >= 2 and not w.startswith(BIGRAM) and w in text and not any(w in s for s in seen):
+def highlight_candidates(words: list[str]) -> list[str]:
+    """The query words that may be marked in a clause, longest first."""
+    return [w for w in sorted(set(words), key=len, reverse=True) if len(w) >= 2 and not w.startswith(BIGRAM)]
+
+
+def highlight_terms(text: str, candidates: list[str]) -> list[str]:
+    """Query words (from :func:`highlight_candidates`) that occur in the clause, longest first (for <mark> in the UI)."""
+    seen: list[str] = []
+    for w in candidates:
+        if w in text and not any(w in s for s in seen):
             seen.append(w)
     return seen
 
