@@ -163,3 +163,22 @@ def test_concurrent_new_questions_reach_the_model_together_through_the_service(q
     assert after["largest_batch"] > 1, after
     for a, b in zip(alone * 2, together):
         assert (a.answer, [c.item_id for c in a.citations], a.found) == (b.answer, [c.item_id for c in b.citations], b.found)
+
+
+def test_a_swapped_in_build_keeps_the_kept_vectors_but_lets_the_old_build_go(qa, settings):
+    """A published build is served by a new Retriever with the old one's vectors (same model);
+    the old Retriever, and its index, are freed (a cache bound to its method once kept them)."""
+    import gc
+    import weakref
+
+    from qa_service.retrieve.retriever import Retriever
+    from qa_service.service import QAService
+
+    service = QAService(Retriever(qa.retriever.index, qa.retriever.embedder, settings), settings)
+    service.ask("企业开办要几天")
+    vectors, old = service.retriever.query_vector, weakref.ref(service.retriever)
+    service._use_build(qa.retriever.index.path)
+    gc.collect()
+    assert service.retriever.query_vector is vectors and old() is None
+    hits = vectors.cache_info().hits
+    assert service.ask("企业开办要几天").found and vectors.cache_info().hits == hits + 1
