@@ -158,12 +158,14 @@ class Retriever:
 
     def keyword_scores(self, plan: QueryPlan) -> tuple[np.ndarray, float, list[str]]:
         tok = self.index.tokenizer
-        original = tok(plan.normalized)
+        words = tok.words(plan.normalized)  # segmented once: the tokens below and the words returned
+        original = words + tok.bigrams_of(plan.normalized)
         extra = plan.expansions + plan.variants  # variants (同义词词林) count for keywords only: the dense text stays short
-        expanded = [t for t in tok(" ".join(extra)) if t not in set(original)] if extra else []
+        seen = set(original)
+        expanded = [t for t in tok(" ".join(extra)) if t not in seen] if extra else []
         weights = {t: 0.6 for t in expanded}
         scores = self.index.bm25.scores(original + expanded, weights)
-        return scores, self.index.bm25.max_score(original), [t for t in tok.words(plan.normalized)]
+        return scores, self.index.bm25.max_score(original), list(words)
 
     def boosts(self, plan: QueryPlan) -> np.ndarray:
         """Multipliers per item: kinds that rarely answer, the region named, a place outside Shaanxi."""
