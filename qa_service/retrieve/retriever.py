@@ -186,6 +186,8 @@ class Retriever:
         return self.rank(self.prepare(question, filters), top_k, min_confidence)
 
     def prepare(self, question: str, filters: SearchFilters | None = None) -> Prepared:
+        """What :meth:`rank` needs; the question's vector comes from the cache, else from the model
+        in one call with the other questions waiting for it (FilterError for a filter that names nothing)."""
         mask = self.filter_mask(filters)  # a filter that names nothing fails before the model runs
         plan = self.understand(question)
         return Prepared(question, plan, mask, self.query_vector(plan.dense_text))
