@@ -57,7 +57,11 @@ class Settings(BaseSettings):
         4096, ge=0, le=1_000_000, description="question vectors kept in memory, so a repeated question skips the model; 0 = off"
     )
     concurrent_queries: int = Field(
-        0, ge=0, le=256, description="questions computed at once per process (others wait); 0 = one per core"
+        0, ge=0, le=256,
+        description="questions computed at once per process, and model calls at once (others wait); 0 = one per core",
+    )
+    embed_batch_max: int = Field(
+        16, ge=1, le=256, description="new questions embedded in one model call when they arrive while the model is busy"
     )
     min_confidence: float | None = Field(
         None, ge=0, le=1, description="answerability below this -> 'not found'; unset = the calibrated threshold of the index's model"

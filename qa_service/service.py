@@ -21,7 +21,7 @@ from .config import Settings, usable_cores
 from .errors import QAError, validate_question
 from .index.watch import IndexWatcher
 from .models import Answer, SearchFilters
-from .retrieve.retriever import FilterError, Retriever, SearchResult
+from .retrieve.retriever import FilterError, Prepared, Retriever, SearchResult
 
 log = logging.getLogger(__name__)
 Mode = Literal["extractive", "llm", "auto"]
@@ -66,9 +66,11 @@ class QAService:
     def __init__(self, retriever: Retriever, settings: Settings | None = None):
         self.retriever = retriever
         self.settings = settings or retriever.settings
-        # Retrieval is CPU work (the model, numpy, jieba): more questions at once than cores only
+        # Ranking and composing are CPU work (numpy, jieba): more questions at once than cores only
         # makes them fight for the cores and the GIL (8 at once: p95 105 ms; 2 at a time: 72 ms).
-        # Waiting here costs no CPU, and the LLM call (I/O) stays outside.
+        # Waiting here costs no CPU, and the LLM call (I/O) stays outside. The model is not behind
+        # this gate but behind its own (retrieve/vectors.py), which embeds the questions waiting
+        # for it in one call: behind this one, no more than two could ever wait together.
         self._cpu = threading.BoundedSemaphore(self.settings.concurrent_queries or usable_cores())
         self._watch = IndexWatcher(self.settings.index_dir, self.settings.reload_interval,
                                    getattr(retriever.index, "path", None), self._use_build)
@@ -95,9 +97,8 @@ class QAService:
         from .index.store import read_build
 
         old = self.retriever
-        new = Retriever(read_build(path), old.embedder, self.settings, old.weights)
-        new.query_vector = old.query_vector  # same model: the cached question vectors stay valid
-        self.retriever = new
+        # same model: the kept question vectors stay valid, and the model's batcher stays one
+        self.retriever = Retriever(read_build(path), old.embedder, self.settings, old.weights, vectors=old.query_vector)
 
     def _doc_status(self, answer: Answer) -> Answer:
         """Each cited document's status and period, so that a client can say 已到期."""
@@ -111,13 +112,17 @@ class QAService:
     def search(self, query: str, filters: SearchFilters | None = None, top_k: int | None = None) -> SearchResult:
         q = validate_question(query, max_chars=self.settings.max_question_chars, field="q")
         self._watch.poll()
+        retriever = self.retriever
+        prepared = self._prepare(retriever, q, filters)
         with self._cpu:
-            return self._retrieve(q, filters, top_k)
+            return retriever.rank(prepared, top_k)
 
-    def _retrieve(self, q: str, filters: SearchFilters | None, top_k: int | None) -> SearchResult:
-        """Retrieval, with a filter that names nothing turned into the API's filter_invalid."""
+    @staticmethod
+    def _prepare(retriever: Retriever, q: str, filters: SearchFilters | None) -> Prepared:
+        """The question embedded (outside the CPU gate), with a filter that names nothing turned
+        into the API's filter_invalid."""
         try:
-            return self.retriever.search(q, filters, top_k=top_k)
+            return retriever.prepare(q, filters)
         except FilterError as e:
             raise QAError("filter_invalid", e.zh, e.en, field=e.field) from None
 
@@ -129,8 +134,9 @@ class QAService:
         retriever = self.retriever  # one index for the whole question, even if a new build is swapped in meanwhile
         resolved = resolve(q, clean_history(history, self.settings.max_question_chars), has_topic=retriever.names_topic,
                            context_chars=HISTORY_CHARS)
+        prepared = self._prepare(retriever, resolved, filters)
         with self._cpu:
-            result = self._retrieve(resolved, filters, max(top_k or 0, ANSWER_POOL))
+            result = retriever.rank(prepared, max(top_k or 0, ANSWER_POOL))
             answer = self._doc_status(compose(q, result, hotline=self.settings.hotline, figures=retriever.index.figures,
                                               regions=filter_regions(filters)))
         if result.question != q:

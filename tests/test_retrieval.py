@@ -356,7 +356,8 @@ def test_without_the_cache_every_question_runs_the_model_and_ranks_the_same(qa, 
 
 
 def test_no_more_questions_are_computed_at_once_than_allowed(qa, settings):
-    """The CPU gate: 8 concurrent asks on a service allowing 2 never have 3 in retrieval."""
+    """The CPU gate: 8 concurrent asks on a service allowing 2 never have 3 ranked at once
+    (the model has its own gate, tests/test_batching.py)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -366,12 +367,12 @@ def test_no_more_questions_are_computed_at_once_than_allowed(qa, settings):
     inside, peak, lock = [0], [0], threading.Lock()
 
     class Counting(Retriever):
-        def search(self, *a, **kw):
+        def rank(self, *a, **kw):
             with lock:
                 inside[0] += 1
                 peak[0] = max(peak[0], inside[0])
             try:
-                return super().search(*a, **kw)
+                return super().rank(*a, **kw)
             finally:
                 with lock:
                     inside[0] -= 1

@@ -57,11 +57,13 @@ class PolicyTokenizer:
         return out
 
     def __call__(self, text: str) -> list[str]:
-        toks = self.words(text)
-        if self.bigrams:
-            for run in _CJK_RUN.findall(text):
-                toks += [BIGRAM + run[i : i + 2] for i in range(len(run) - 1)]
-        return toks
+        return self.words(text) + self.bigrams_of(text)
+
+    def bigrams_of(self, text: str) -> list[str]:
+        """The CJK character bigrams of ``text`` (none if this tokenizer makes none)."""
+        if not self.bigrams:
+            return []
+        return [BIGRAM + run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)]
 
 
 class BM25:

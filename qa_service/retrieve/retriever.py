@@ -28,6 +28,7 @@ from ..lexicon import function_words, generic_nouns, question_words
 from ..index.sentences import best_sentence_scores
 from .typos import TypoCorrector
 from .query import TIME_TERMS, WHO_TERMS, QueryPlan, analyze
+from .vectors import QueryVectors
 
 INTENT_EXPANSIONS = (TIME_TERMS, WHO_TERMS)
 _PLACES = lexicon.places()
@@ -60,8 +61,21 @@ class SearchResult:
     key_terms: list[str] = field(default_factory=list)  # the question's own topic words, rarest in the corpus first
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A question checked against its filters, understood and embedded: the part of a search
+    that waits for the model. The service prepares outside its CPU gate, so that questions
+    waiting for the model together are embedded in one call (index/batching.py)."""
+
+    question: str
+    plan: QueryPlan
+    mask: np.ndarray
+    vector: np.ndarray
+
+
 class Retriever:
-    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings | None = None, weights: FusionWeights = DEFAULT_WEIGHTS):
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: Settings | None = None, weights: FusionWeights = DEFAULT_WEIGHTS,
+                 vectors: QueryVectors | None = None):
         self.index = index
         self.embedder = embedder
         self.settings = settings or Settings()
@@ -78,12 +92,15 @@ class Retriever:
         self.kind = [i.kind for i in items]
         self.source = [i.table_row.source if i.table_row else "" for i in items]
         self._kind_weight = np.array([KIND_WEIGHT.get(k, 1.0) for k in self.kind], dtype=np.float32)
+        # a question's places are matched against the few distinct regions and row sources, not every item
+        self._regions, self._region_of = np.unique(np.array(self.region, dtype=object), return_inverse=True)
+        self._sources, self._source_of = np.unique(np.array(self.source, dtype=object), return_inverse=True)
         self._is_header = np.array([k == "header" for k in self.kind])
         self._is_goal = np.array([k == "goal" for k in self.kind])
         doc_index = {d.id: n for n, d in enumerate(index.documents)}
         self._doc_of = np.array([doc_index[i.doc_id] for i in items])
-        # hotline callers ask the same few dozen questions all day: their vectors are kept
-        self.query_vector = functools.lru_cache(maxsize=self.settings.query_cache)(self._encode_query)
+        # kept vectors and batched model calls; another build of the same service passes its own on
+        self.query_vector = vectors or QueryVectors.from_settings(embedder, self.settings)
         self._tags = _word_tags()  # jieba's dictionary tags: a lookup, no tagging on the hot path
         self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
         self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
@@ -132,13 +149,10 @@ class Retriever:
         return mask
 
     # -- scoring -----------------------------------------------------------------
-    def _encode_query(self, text: str) -> np.ndarray:
-        v = self.embedder.encode_queries([text])
-        v.flags.writeable = False  # shared by every request that asks the same
-        return v
-
     def dense_scores(self, plan: QueryPlan) -> np.ndarray:
-        q = self.query_vector(plan.dense_text)
+        return self._dense(self.query_vector(plan.dense_text))
+
+    def _dense(self, q: np.ndarray) -> np.ndarray:
         k = self.n if self.index.manifest.get("faiss_index", "flat") == "flat" else min(self.n, 512)
         sims, ids = self.index.faiss_index.search(q, k)
         out = np.zeros(self.n, dtype=np.float32)
@@ -151,12 +165,14 @@ class Retriever:
 
     def keyword_scores(self, plan: QueryPlan) -> tuple[np.ndarray, float, list[str]]:
         tok = self.index.tokenizer
-        original = tok(plan.normalized)
+        words = tok.words(plan.normalized)  # segmented once: the tokens below and the words returned
+        original = words + tok.bigrams_of(plan.normalized)
         extra = plan.expansions + plan.variants  # variants (同义词词林) count for keywords only: the dense text stays short
-        expanded = [t for t in tok(" ".join(extra)) if t not in set(original)] if extra else []
+        seen = set(original)
+        expanded = [t for t in tok(" ".join(extra)) if t not in seen] if extra else []
         weights = {t: 0.6 for t in expanded}
         scores = self.index.bm25.scores(original + expanded, weights)
-        return scores, self.index.bm25.max_score(original), [t for t in tok.words(plan.normalized)]
+        return scores, self.index.bm25.max_score(original), list(words)
 
     def boosts(self, plan: QueryPlan) -> np.ndarray:
         """Multipliers per item: kinds that rarely answer, the region named, a place outside Shaanxi."""
@@ -166,25 +182,37 @@ class Retriever:
         if "goal" in plan.intents:
             b[self._is_goal] *= 1.3
         if plan.regions:
-            b[np.array([any(r.startswith(x) for x in plan.regions) for r in self.region])] *= REGION_BOOST
+            named = np.array([any(r.startswith(x) for x in plan.regions) for r in self._regions])
+            b[named[self._region_of]] *= REGION_BOOST
         if plan.foreign_regions and not plan.regions:
-            match = self.other & np.array([any(f in s for f in plan.foreign_regions) for s in self.source])
+            match = self.other & np.array([any(f in s for f in plan.foreign_regions) for s in self._sources])[self._source_of]
             b = np.where(match, b * FOREIGN_MATCH_BOOST, b * FOREIGN_OTHER)
         return b
 
     def search(self, question: str, filters: SearchFilters | None = None, top_k: int | None = None, min_confidence: float | None = None) -> SearchResult:
-        top_k = top_k or self.settings.top_k
-        mask = self.filter_mask(filters)
+        return self.rank(self.prepare(question, filters), top_k, min_confidence)
+
+    def prepare(self, question: str, filters: SearchFilters | None = None) -> Prepared:
+        """What :meth:`rank` needs; the question's vector comes from the cache, else from the model
+        in one call with the other questions waiting for it (FilterError for a filter that names nothing)."""
+        mask = self.filter_mask(filters)  # a filter that names nothing fails before the model runs
         plan = self.understand(question)
-        dense = self.dense_scores(plan)
+        return Prepared(question, plan, mask, self.query_vector(plan.dense_text))
+
+    def rank(self, prepared: Prepared, top_k: int | None = None, min_confidence: float | None = None) -> SearchResult:
+        """The clauses for a prepared question, ranked, with the found / not-found decision."""
+        top_k = top_k or self.settings.top_k
+        question, plan, mask = prepared.question, prepared.plan, prepared.mask
+        dense = self._dense(prepared.vector)
         kw, ideal, words = self.keyword_scores(plan)
         ranked = hybrid_rank(dense, kw, keyword_ideal=ideal, mask=mask, boost=self.boosts(plan), weights=self.weights, top_k=top_k,
                               groups=self._doc_of, diversity=self.diversity)
         hits = []
+        marks = highlight_candidates(words)  # sorted once for the whole pool, not once per clause
         for i, score, d, k in ranked:
             item = self.index.items[i]
             hits.append(Hit(item=item, document=self.item_doc[i], score=round(score, 4), dense=round(d, 4), keyword=round(k, 4),
-                            highlights=highlight_terms(item.text, words)))
+                            highlights=highlight_terms(item.text, marks)))
         top = hits[0].score if hits else 0.0
         conf, found = self.decide(plan, dense, hits, words, min_confidence) if hits else (0.0, False)
         return SearchResult(question, plan, hits, found, top, round(conf, 4), key_terms=self.key_terms(plan, words))
@@ -305,11 +333,16 @@ def _topic_words(plan: QueryPlan, words: list[str]) -> list[str]:
     return [w for w in dict.fromkeys(cand) if w not in skip]
 
 
-def highlight_terms(text: str, words: list[str]) -> list[str]:
-    """Query words that occur in the clause, longest first (for <mark> in the UI)."""
-    seen = []
-    for w in sorted(set(words), key=len, reverse=True):
-        if len(w) >= 2 and not w.startswith(BIGRAM) and w in text and not any(w in s for s in seen):
+def highlight_candidates(words: list[str]) -> list[str]:
+    """The query words that may be marked in a clause, longest first."""
+    return [w for w in sorted(set(words), key=len, reverse=True) if len(w) >= 2 and not w.startswith(BIGRAM)]
+
+
+def highlight_terms(text: str, candidates: list[str]) -> list[str]:
+    """Query words (from :func:`highlight_candidates`) that occur in the clause, longest first (for <mark> in the UI)."""
+    seen: list[str] = []
+    for w in candidates:
+        if w in text and not any(w in s for s in seen):
             seen.append(w)
     return seen
 

@@ -68,14 +68,16 @@ def holder_of(request: Request) -> ServiceHolder:
     return request.app.state.holder
 
 
-def get_service(request: Request) -> QAService:
+# async, though they never wait: FastAPI runs a plain ``def`` dependency in its thread pool, a
+# hand-off to another thread and back (~40 µs of CPU) on every request for an attribute read
+async def get_service(request: Request) -> QAService:
     service = holder_of(request).service
     if service is None:
         raise NotReady()
     return service
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return holder_of(request).settings
 
 
