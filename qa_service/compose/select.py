@@ -109,11 +109,10 @@ def candidates(ask: Ask) -> list[Hit]:
     return hits
 
 
-def on_best_topic(hit: Hit, ask: Ask, best: Hit) -> bool:
-    """Does the clause name every topic word of the question that the best clause names (上市
-    and 奖励 in 上市奖励多少钱)? One that does not is about something else, however close its
-    wording (技改项目的奖励)."""
-    return all(w in hit.item.text for w in required_terms(ask.result) if w in best.item.text)
+def best_topic(ask: Ask, best: Hit) -> list[str]:
+    """The question's topic words that the best clause names (上市 and 奖励 in 上市奖励多少钱): a
+    clause without one of them is about something else, however close its wording (技改项目的奖励)."""
+    return [w for w in required_terms(ask.result) if w in best.item.text]
 
 
 def quote_candidates(ask: Ask, hits: list[Hit]) -> list[Pick]:
@@ -251,11 +250,14 @@ def other_documents_figures(picks: list[Pick], ask: Ask, topic: list[str]) -> li
     # the same measure is counted in the same unit: 70个小时 vs 68小时, not 5.5个工作日
     units = {f.unit_class for f in shown_figs} or ask.units
     docs = {p.hit.document.id for p in picks}
+    needed = best_topic(ask, picks[0].hit)
     extra: list[Pick] = []
     for h in ask.result.hits:
         if len(picks) + len(extra) >= PARAMS.max_figure_sources or h.score < PARAMS.figure_floor * ask.top:
             break
-        if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)) or not on_best_topic(h, ask, picks[0].hit):
+        if h.document.id in docs or (plan.regions and not in_regions(h, plan.regions)):
+            continue
+        if not all(w in h.item.text for w in needed):
             continue
         for sent in split_sentences(h.item.text):
             found = topic_figure(sent, topic, units, plan.normalized, same_clause=True)
