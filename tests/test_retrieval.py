@@ -422,6 +422,8 @@ def test_typos_by_the_dictionarys_counts_and_words_the_lexicon_knows(qa):
     assert understand("公司一直没注消，能强制注消吗").normalized == "公司一直没注销,能强制注销吗"
     assert understand("这个文件管到哪一年").corrections == []
     assert understand("去年营收过了一个亿").corrections == []
+    # the segmenter's fragments of the corpus (时要, 七是) are no words to mend towards
+    assert understand("每个市要选几个领域").corrections == [] and understand("公示期是多少天").corrections == []
 
 
 def test_the_questions_own_asking_is_no_topic(qa):

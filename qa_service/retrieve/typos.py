@@ -51,13 +51,14 @@ class TypoCorrector:
     def __init__(self, vocabulary: Iterable[str], frequency: Callable[[str], int], lengths: tuple[int, ...] = (4, 3, 2),
                  segment: Callable[[str], list[str]] | None = None, function: frozenset = frozenset(),
                  tag: Callable[[str], str | None] = lambda w: None, keep: Callable[[str], bool] = lambda w: False):
-        self.vocab = {w for w in vocabulary if _RUN.fullmatch(w) and len(w) in lengths}
+        self.function = function
+        # a corpus "word" ending in a function character (时要, 七是) is a segmenter's fragment, not a word meant
+        self.vocab = {w for w in vocabulary if _RUN.fullmatch(w) and len(w) in lengths and w[-1] not in function}
         self.frequency = frequency  # a word's count in a general dictionary (jieba's), 0 when it has none
         self.tag = tag  # its part of speech there
         self.keep = keep  # words known to be meant as written (the lexicon's: 营收 is not 应收)
         self.lengths = lengths
         self.segment = segment or list  # words of a run; the default treats every character as one
-        self.function = function
         self.by_sound: dict[tuple[str, ...], list[str]] = {}
         for w in sorted(self.vocab):
             self.by_sound.setdefault(tuple(syllable(c) for c in w), []).append(w)
