@@ -237,6 +237,12 @@ class Places:
 
 
 @lru_cache(maxsize=1)
+def _place_rows() -> tuple[list[str], ...]:
+    """places.tsv's rows: name, alias, level, admin_code, province, city, region."""
+    return tuple(line.split("\t") for line in (HERE / "places.tsv").read_text(encoding="utf-8").splitlines()[2:] if line)
+
+
+@lru_cache(maxsize=1)
 def shaanxi_names() -> tuple[str, ...]:
     """Every Shaanxi place name of the gazetteer (full and short, province to county) and the
     regions' aliases (西咸), longest first: what a Shaanxi issuer's name can start with.
@@ -244,7 +250,7 @@ def shaanxi_names() -> tuple[str, ...]:
     >>> {"陕西", "西安", "铜川", "西咸", "韩城"} <= set(shaanxi_names())
     True
     """
-    rows = [line.split("\t") for line in (HERE / "places.tsv").read_text(encoding="utf-8").splitlines()[2:] if line]
+    rows = _place_rows()
     names = {x for row in rows if row[4] == "陕西省" for x in (row[0], row[1]) if len(x) >= 2}
     names |= {a for r in _toml("regions.toml")["region"] for a in r.get("aliases", [])}
     return tuple(sorted(names, key=lambda n: (-len(n), n)))
@@ -258,7 +264,7 @@ def places() -> Places:
     >>> p.regions_in("雁塔区开公司"), p.regions_in("宝鸡的政策"), p.foreign_in("成都和浙江怎么规定")
     (['西安市'], ['渭滨区'], ['成都', '浙江'])
     """
-    rows = [line.split("\t") for line in (HERE / "places.tsv").read_text(encoding="utf-8").splitlines()[2:] if line]
+    rows = _place_rows()
     patterns: list[tuple[str, str]] = []
     for r in _toml("regions.toml")["region"]:
         names = list(r.get("aliases", []))

@@ -5,8 +5,9 @@ A run of the question that the corpus never writes and that reads exactly like a
 word people write on purpose: one of jieba's dictionary that is not far rarer than the corpus
 word and of the same part of speech (a noisy channel with the dictionary's counts as the prior:
 the dictionary lists common misspellings too, with tiny counts and the word's own class — 注消
-v 3 against 注销 v 80 — while 公式 1158 is no misspelling of 公示 119, nor 管到 v of 管道 n). The pinyin of a character is a dictionary lookup (pypinyin's table), so the cost
-grows with the question's length and nothing else.
+v 3 against 注销 v 80 — while 公式 1158 is no misspelling of 公示 119, nor 管到 v of 管道 n). The
+pinyin of a character is a dictionary lookup (pypinyin's table), so the cost grows with the
+question's length and nothing else.
 
 A window must not cut through a word the segmenter knows (办|食品 is not 办事), and a
 function word (是, 的, 个) is never the character replaced.
