@@ -163,3 +163,48 @@ def test_units_of_events_and_freight():
 def test_quotes_of_figures_only_and_the_level_of_an_acting_body():
     assert [r.kind for r in extract_sentence("实现政务服务事项100%网上可办等“5个100%”")] == ["commitment", "other", "other"]
     assert cases("各市级主管部门每年组织政策宣讲不少于4场")[0][2] == ""  # 市级 says who acts, not which case
+
+
+def test_a_counted_noun_ends_before_its_predicate():
+    assert cases("推动婚育等5个事项平均办理时间缩短一半")[0][1] == "事项"
+    assert cases("按照告知承诺、容缺受理三种方式深入推进改革")[0][1] == "方式"
+    assert cases("实现不动产交易、登记一个程序一次办结")[0][1] == "程序"
+    assert cases("持续推进12个“一件事一次办”事项")[0][1] == "一件事一次办"  # a quoted name is taken whole
+
+
+def test_a_quoted_promise_is_said_of_the_words_before_it_and_an_action_ends_at_a_list_separator():
+    assert figures("为企业提供申报缴费“零次跑”")[0][2] == "为企业提供申报缴费"
+    assert [f[2] for f in figures("实行一次告知、一窗受理、限时办结")] == ["告知"]
+
+
+def test_an_organ_or_realised_time_is_said_of_the_action_that_follows():
+    assert cases("涉企事项实现24小时网上受理")[0][1] == "网上受理"
+    r = extract_sentence("区行政审批部门24小时答复企业咨询")[0]
+    assert (r.measure, r.measure_key) == ("答复企业咨询", None)
+
+
+def test_a_quoted_class_and_a_named_part_of_the_territory_are_cases():
+    assert cases("将“小型园林绿化项目”施工许可办理时间压缩至3个工作日")[0][1:] == ("施工许可办理时间", "小型园林绿化项目")
+    assert cases("主城区年均停电时间小于2小时")[0][2] == "主城区"
+
+
+def test_words_before_a_measure_already_given_narrow_it():
+    got = cases("一审民事案件3个月内审结，复杂疑难一审民事案件6个月内审结")
+    assert got == [(3.0, "一审民事案件", ""), (6.0, "一审民事案件", "复杂疑难")]
+    got = cases("全年培训技能人员2万人次，其中高级技能人员5000人次")
+    assert got[1] == (5000.0, "培训技能人员", "高级")
+
+
+def test_a_list_of_cases_each_with_a_count_closed_by_deng():
+    got = cases("重点跟进汽车产业12条、文化旅游5条等重点产业链")
+    assert got == [(12.0, "重点产业链", "汽车产业"), (5.0, "重点产业链", "文化旅游")]
+
+
+def test_a_money_threshold_names_the_items_it_covers_up_to_their_verb():
+    assert cases("对年产值5亿元以上的骨干建筑企业进行“一对一”重点服务")[0] == (5e8, "年产值", "骨干建筑企业")
+
+
+def test_programme_names_brands_and_service_radii_are_names():
+    assert [r.kind for r in extract_sentence("围绕“三个年”活动要求推进")] == ["other"]
+    assert [r.kind for r in extract_sentence("实施“五名+”工程")] == ["other"]
+    assert [r.kind for r in extract_sentence("打造农村20分钟便民服务圈")] == ["other"]

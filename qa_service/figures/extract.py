@@ -34,7 +34,7 @@ import re
 from ..lexicon import measures
 from .numbers import (AMOUNT_CLASSES, COUNT_CLASSES, DATE_RE, FIGURE_RE, LEVEL_RUN, TIME_CLASSES, UNIT_OF, RawFigure, is_date,
                       is_figure, in_quoted_name, values_of)
-from .words import (AFTER_WORDS, ELIDED, Last, describe, has_content, kind_of, qualified_noun, respective,
+from .words import (AFTER_WORDS, ELIDED, PART, Last, trailing_noun, describe, has_content, kind_of, qualified_noun, respective,
                     subject_of, words_before)
 
 __all__ = ["AMOUNT_CLASSES", "COUNT_CLASSES", "TIME_CLASSES", "RawFigure", "extract_sentence", "in_quoted_name"]
@@ -63,6 +63,7 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
             last[bounds[0]] = read
     out.sort(key=lambda f: f.start)
     _pair_respectively(sentence, out)
+    _cases_listed_with_figures(sentence, out)
     _inherit_elided_measures(out)
     _frequencies(out)
     _joined_counts(sentence, out)
@@ -143,6 +144,24 @@ def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
             f.measure, f.measure_key = shared, after[-1].measure_key
 
 
+def _cases_listed_with_figures(sentence: str, figs: list[RawFigure]) -> None:
+    """跟进制造业23条、文化旅游7条、现代农业9条等重点产业链: a list of (case, figure) pairs closed
+    by 等 and a noun — each figure counts that noun for its item, and the item is the case."""
+    run: list[RawFigure] = []
+    for f in figs + [None]:  # type: ignore[list-item]
+        if f is not None and f.kind != "date" and run and f.unit_class == run[-1].unit_class \
+                and re.fullmatch(r"、[\u4e00-\u9fff]{2,8}", sentence[run[-1].end : f.start]):
+            run.append(f)
+            continue
+        if len(run) >= 2 and (tail := re.match(r"^等([\u4e00-\u9fff]{2,12})", sentence[run[-1].end :])):
+            noun = tail.group(1).split("的", 1)[0]
+            for k, g in enumerate(run):
+                item = sentence[run[k - 1].end + 1 : g.start] if k else trailing_noun(sentence[: g.start])
+                if item and len(noun) >= 2:
+                    g.measure, g.subcase, g.kind = noun, item, "count"
+        run = [f] if f is not None and f.kind != "date" else []
+
+
 def _enumerated_cases(before: str, n: int) -> tuple[list[str], str] | None:
     """The n cases listed before 分别, and the noun the list's items share: the items of the last
     、/和/及 list when it has n (获得国家、省级和市级优质工程奖项 -> 国家, 省级, 市级: the verb before
@@ -202,15 +221,42 @@ def _inherit_elided_measures(figs: list[RawFigure]) -> None:
 def _narrowed_by_relative_clause(figs: list[RawFigure]) -> None:
     """破产案件审理周期缩短30天，无产可破等符合简易审理条件的破产案件一般在6个月内办结: a relative
     clause (…的) before a noun the sentence has already given a figure for says which of them the
-    new figure is for: its sub-case."""
-    said: list[str] = []
+    new figure is for: its sub-case. So do words before the whole of a measure the sentence has
+    given a figure for (一审商事案件4个月内审结，复杂疑难一审商事案件5个月内审结), and before the
+    last word of it in a part (评价技能人员3万人次，其中高级工及以上技能人员1万人次)."""
+    said: list[RawFigure] = []
     for f in figs:
         if f.kind == "date":
             continue
         head = f.measure.rsplit("的", 1)
-        if not f.subcase and len(head) == 2 and len(head[1]) >= 2 and f.measure not in said and any(head[1] in m for m in said):
+        if not f.subcase and len(head) == 2 and len(head[1]) >= 2 and f.measure not in [g.measure for g in said] \
+                and any(head[1] in g.measure for g in said):
             f.subcase, f.measure = head[0] + "的", head[1]
-        said.append(f.measure)
+        elif not f.subcase and (narrowed := _narrower(f, said)):
+            f.subcase, f.measure, f.measure_key = narrowed[0], narrowed[1].measure, narrowed[1].measure_key
+        said.append(f)
+
+
+def _narrower(f: RawFigure, said: list[RawFigure]) -> tuple[str, RawFigure] | None:
+    """(the narrowing words, the figure whose measure they narrow), if any."""
+    for g in reversed(said):
+        if g.unit_class != f.unit_class or g.subcase or len(g.measure) < 4 or f.measure == g.measure:
+            continue
+        if f.measure.endswith(g.measure):
+            return f.measure[: -len(g.measure)], g
+        if PART in f.notes and (tail := _last_word(g.measure)) and f.measure.endswith(tail) and len(f.measure) > len(tail):
+            return f.measure[: -len(tail)], g
+    return None
+
+
+def _last_word(phrase: str) -> str:
+    """The nouns that end a phrase, when something comes before them (评价技能人员 -> 技能人员)."""
+    import jieba
+
+    tail = trailing_noun(phrase)
+    if tail == phrase:  # all nouns (评价 is tagged one): the words after the first
+        tail = phrase[len(jieba.lcut(phrase, HMM=False)[0]) :]
+    return tail if len(tail) >= 2 else ""
 
 
 def _joined_counts(sentence: str, figs: list[RawFigure]) -> None:

@@ -140,16 +140,27 @@ def _chinese_numeral_is_figure(first: str, unit: str, sentence: str, m: re.Match
     return True
 
 
+# 15分钟政务服务圈, 10分钟办税圈: a time directly before a noun ending in 圈 names a service radius
+_RADIUS = re.compile(r"^[\u4e00-\u9fff]{0,8}圈")
+# “三个年”活动, “一业一证”改革: a quote followed by 活动/工程/行动/改革/机制 names a programme
+_PROGRAMME = re.compile(r"^(?:活动|工程|行动|改革|机制)")
+
+
 def in_quoted_name(sentence: str, start: int, end: int) -> bool:
     """“15分钟政务服务圈”: a figure inside a quoted name is part of the name (“0.5个工作日” alone is not)."""
+    if UNIT_OF.get(sentence[start:end].lstrip("0123456789.零〇一二两三四五六七八九十百千半万亿余多"), "") in TIME_CLASSES \
+            and _RADIUS.match(sentence[end:]):
+        return True
     opened = sentence.rfind("“", 0, start)
     if opened < 0 or sentence.rfind("”", 0, start) > opened:
         return False
     close = sentence.find("”", end)
     inside = sentence[opened + 1 : close if close >= 0 else len(sentence)]
     rest = inside.replace(sentence[start:end], "", 1)
-    # a quote of words, or of figures only (“6个100%”: the name of a set of targets)
-    return len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2 or len(FIGURE_RE.findall(inside)) >= 2
+    # a quote of words, or of figures only (“6个100%”: the name of a set of targets), a brand
+    # (“三名+”, “名校＋”) or a programme's name
+    return (len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 2 or len(FIGURE_RE.findall(inside)) >= 2
+            or inside.endswith(("+", "＋")) or (close >= 0 and bool(_PROGRAMME.match(sentence[close + 1 :]))))
 
 
 def values_of(m: re.Match) -> list[tuple[float, float | None]]:

@@ -36,7 +36,11 @@ _ACTING_BODY = re.compile(r"(?:国家|省|市|区|县)级(?:有关|相关|行业
 # an organ before 在N个工作日内 is who acts within the limit, not what is measured
 _ACTOR = re.compile(r"(机关|部门|单位|机构|政府|管委会)$")
 _OF_A_BASE = re.compile(r"((?:不得|不)(?:低于|超过|高于|少于))[^，。；、]{2,24}的$")
+# a quoted name of a class of projects, matters, users or cases that opens a subject narrows the
+# measure that follows it to that class
+_QUOTED_CLASS = re.compile(r"^“?([^“”]{2,20}(?:项目|事项|用户|企业|案件))”")
 ELIDED = "elided"  # a note: the figure's subject names only its case
+PART = "part"  # a note: the figure is a part (其中…) of the one before
 STEP = "step"  # a note: the limit of one organ's step within a procedure
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -122,6 +126,8 @@ def describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, 
     """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
     subject, hedge = _unhedged(subject_of(subject_text))
     partial = bool(re.match(r"^\W*其中", subject_text))
+    if partial:
+        f.notes.append(PART)
     subject, scope = _what_is_measured(f, subject, after, partial)
     key = _measure_key(f, subject, sentence[:clause_start], context)
     f.qualifier = _qualifier(f, subject_text, after, hedge)
@@ -141,7 +147,8 @@ def _what_is_measured(f: RawFigure, subject: str, after: str, partial: bool) -> 
     """The first of the readings below that applies, else the subject before the figure."""
     if f.kind == "count" and not partial and f.unit != "级":
         return _counted(after) or subject, ""
-    for reading in (_a_frequency, _a_share_or_threshold, _examples_then_count, _nothing_before, _an_organs_step, _time_of_a_noun):
+    for reading in (_a_frequency, _a_share_or_threshold, _examples_then_count, _nothing_before, _an_organs_step, _time_of_an_action,
+                    _time_of_a_noun):
         if (got := reading(f, subject, after)) is not None:
             return got
     return subject, ""
@@ -160,8 +167,8 @@ def _a_share_or_threshold(f: RawFigure, subject: str, after: str) -> Reading | N
         return None
     if not (head := qualified_noun(after)):
         return None
-    if f.unit_class == "元" and f.comparator in _BOUNDS and has_content(subject) and len(head) > 2:
-        return subject, head
+    if f.unit_class == "元" and f.comparator in _BOUNDS and has_content(subject):
+        return subject, head if len(head) > 2 else ""  # …以上的项目: a bare 项目 names no case
     return head, subject
 
 
@@ -182,10 +189,20 @@ def _nothing_before(f: RawFigure, subject: str, after: str) -> Reading | None:
 
 
 def _an_organs_step(f: RawFigure, subject: str, after: str) -> Reading | None:
-    """登记机关在1个工作日内推送信息: the limit is on the action, the organ before 在 acts; one
-    organ's step is not the whole procedure's time (no measure key, as for （其中…）)."""
-    if f.comparator == "在" and _ACTOR.search(subject) and has_content(action := _action(after)):
+    """登记机关在1个工作日内推送信息, 新区部门24小时回复咨询: the limit is on the action, the organ
+    before it acts; one organ's step is not the whole procedure's time (no measure key, as for （其中…））."""
+    if f.comparator in ("在", "") and f.unit_class in TIME_CLASSES and _ACTOR.search(subject) \
+            and has_content(action := _action(after)):
         f.notes.append(STEP)
+        return action, ""
+    return None
+
+
+def _time_of_an_action(f: RawFigure, subject: str, after: str) -> Reading | None:
+    """事项实现24小时即时受理: after 实现, a time is said of the action it is followed by (实现1个
+    工作日内办结 has no action of its own: the subject's)."""
+    if f.comparator == "实现" and f.unit_class in TIME_CLASSES and not AFTER_WORDS.match(after) \
+            and has_content(action := _action(after)):
         return action, ""
     return None
 
@@ -227,6 +244,8 @@ def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | 
     sub = own or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
     if sub:
         return sub.label
+    if (quoted := _QUOTED_CLASS.match(subject)) and has_content(subject[quoted.end() :]):
+        return quoted.group(1)  # “一般市政管线接入项目”占掘路审批时间: the quoted class is the case
     if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", subject_of(subject_text))):
         return rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
     return scope
@@ -273,16 +292,45 @@ def _unhedged(subject: str) -> tuple[str, str]:
 def _action(after: str) -> str:
     """What a frequency counts: the object after it (一次“集中宣传”活动, 1次专项检查), not a bare
     verb (一次办结 says of the subject before that it is done in one visit)."""
-    if after.startswith("”"):
-        return ""  # “跑一次”是上限: the quoted phrase ends with the figure, its verb is before it
-    return _AFTER_VERBS.sub("", re.sub(r"^(?:以上|以内|及以上)", "", after))
+    if re.match(r"^[\u4e00-\u9fff]{0,2}”", after):
+        # “跑一次”是上限, 纳税申报“零次跑”: the quoted promise ends at the figure or its verb, and is
+        # said of the words before the quote
+        return ""
+    # 一次告知、一窗受理: a list's separator (outside quotes) ends the action the figure belongs to
+    action = _AFTER_VERBS.sub("", re.sub(r"^(?:以上|以内|及以上)", "", after))
+    return re.match(r"^(?:“[^”]*”|[^、“])*", action).group(0)  # type: ignore[union-attr]
 
 
 def qualified_noun(after: str) -> str:
     """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项 (事项85%以上实现全程网办:
     a verb after the figure, the share is of the subject before it)."""
     m = re.match(r"^(?:以上|以下|及以上|及以下)?的?(?!实现|达到|完成|办结)([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
-    return m.group(1) if m and not AFTER_WORDS.match(m.group(1)) else ""
+    if m and not AFTER_WORDS.match(m.group(1)):
+        return m.group(1)
+    # 10亿元以上的重点建筑业企业进行包抓: after 的, the noun runs up to the verb that follows it
+    if (m := re.match(r"^(?:以上|以下|及以上|及以下)?的([\u4e00-\u9fff]{2,16})", after)) and (head := _head_before_verb(m.group(1))):
+        return head
+    return ""
+
+
+def trailing_noun(text: str) -> str:
+    """The nouns that end a text (持续动态跟进制造业 -> 制造业, 评价技能人员 -> 技能人员)."""
+    import jieba.posseg
+
+    words = jieba.posseg.lcut(text, HMM=False)
+    n = len(words)
+    while n > 0 and words[n - 1].flag.startswith("n") and re.fullmatch(r"[\u4e00-\u9fff]+", words[n - 1].word):
+        n -= 1
+    return "".join(w.word for w in words[n:])
+
+
+def _head_before_verb(run: str) -> str:
+    import jieba.posseg
+
+    words = jieba.posseg.lcut(run, HMM=False)
+    n = next((i for i, w in enumerate(words) if i > 0 and w.flag == "v"), None)
+    head = "".join(w.word for w in words[:n]) if n is not None else ""
+    return head if len(head) >= 2 else ""
 
 
 def has_content(subject: str) -> bool:
@@ -299,7 +347,27 @@ def _counted(after: str) -> str:
         phrase = phrase.rsplit("的", 1)[-1]
     else:  # 35项重点任务的基础上, 11个部门涉及的18个事项: the noun right after the count is counted
         phrase = phrase.split("的", 1)[0]
+    if not re.match(r"^(?:以上|以下|及以上|及以下)?的?[“\"]", after):
+        phrase = _noun_run(phrase)
     return phrase if len(phrase) >= 2 else ""
+
+
+# after a count's first word, the counted noun ends at: a preposition, numeral, adverb, adjective or
+# particle (3个部门对…, 一个程序一次办理, 11个事项平均办结时间); a verb followed by another verb
+# (四种方式深入推进: a predicate, not a compound noun like 创新中心); a conjunction that ends the
+# phrase (7条线路和16条…: the next count's list). A quoted name (“一件事一次办”) is taken whole.
+_ENDS_A_NOUN = ("p", "m", "d", "a", "ad", "u")
+
+
+def _noun_run(phrase: str) -> str:
+    import jieba.posseg
+
+    words = jieba.posseg.lcut(phrase, HMM=False)
+    flags = [w.flag for w in words] + [""]
+    n = next((i for i in range(1, len(words))
+              if flags[i] in _ENDS_A_NOUN or (flags[i] == "v" and flags[i + 1] in ("v", "l", "p", "d"))
+              or (flags[i] == "c" and i == len(words) - 1)), len(words))
+    return "".join(w.word for w in words[:n])
 
 
 def _opens_relative_clause(phrase: str) -> bool:
