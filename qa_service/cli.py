@@ -617,7 +617,8 @@ def figures_cmd(
         return
     for r in table:
         sub = f"（{r.subcase}）" if r.subcase else ""
-        print(f"{r.measure_key or r.measure}{sub}\t{r.text}\t{r.region or ''}\t{r.date or ''}\t{r.citation}")
+        said = "" if r.measure in (r.measure_key, r.measure_norm) else f"［{r.measure}］"
+        print(f"{r.measure_norm or r.measure}{sub}{said}\t{r.text}\t{r.region or ''}\t{r.date or ''}\t{r.citation}")
 
 
 @eval_app.command("retrieval")

@@ -275,6 +275,8 @@ class FigureRow(BaseModel):
     qualifier: str = ""
     measure: str = Field(description="what the figure is said of, in the document's words")
     measure_key: str | None = Field(None, description="the lexicon's name for the measure (企业开办), shared across documents")
+    measure_norm: str = Field("", description="the key the measure shares across documents: the lexicon's, else its own words "
+                                              "normalized (涉税事项网办率); conflicts are grouped by it")
     subcase: str = Field("", description="the case it applies to (无外线工程, 政府投资项目); '' for the general case")
     kind: FigureKind
     region: str | None = None

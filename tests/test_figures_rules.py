@@ -208,3 +208,47 @@ def test_programme_names_brands_and_service_radii_are_names():
     assert [r.kind for r in extract_sentence("围绕“三个年”活动要求推进")] == ["other"]
     assert [r.kind for r in extract_sentence("实施“五名+”工程")] == ["other"]
     assert [r.kind for r in extract_sentence("打造农村20分钟便民服务圈")] == ["other"]
+
+
+def keyed(sentence: str):
+    from qa_service.figures.keys import normalized_measure
+
+    out = []
+    for r in extract_sentence(sentence):
+        if r.kind == "date":
+            continue
+        after = sentence[r.end : sentence.find(r.excerpt) + len(r.excerpt)]
+        out.append(normalized_measure(r.measure, r.measure_key, r.subcase, r.unit_class, after))
+    return out
+
+
+def test_documents_that_word_one_measure_differently_share_its_key():
+    # a share of matters: the matters (folded synonyms) and what is done with them
+    assert keyed("全区90%的办税事项实现“网上办”") == keyed("主要涉税事项全程网办率达到95%以上") == ["涉税事项网办率"]
+    assert keyed("涉税事项80%以上进驻大厅") != keyed("涉税事项80%以上实现全程网办")
+    # where and how firmly are not what: 全市, 平均, 时限 = 时间
+    assert keyed("全市破产案件平均审理周期压减至200天") == keyed("破产案件审理周期压减至150天")
+    assert keyed("专利审查时限压缩至10个工作日") == keyed("专利审查时间压缩至8个工作日")
+    # counts of a quoted programme's matters
+    assert keyed("推进8项高频事项“一件事一次办”") == keyed("推出12件“一件事一次办”事项") == ["一件事一次办"]
+    # the lexicon's key when it has one
+    assert keyed("开办企业时间压减至2个工作日") == ["企业开办"]
+
+
+def test_conflicts_compare_one_measure_case_unit_and_local_rules_only():
+    from qa_service.figures.table import FigureTable, build_rows
+    from qa_service.models import Document, Item, Scope
+
+    def doc(i):
+        return Document(id=i, title=f"{i}方案", source_file="x", region=i)
+
+    def item(d, n, text, scope=Scope.rule):
+        return Item(id=f"{d}:s{n}", doc_id=d, kind="measure", path=[f"{n}."], text=text, source_file="x",
+                    line_start=n, line_end=n, scope=scope)
+
+    items = [item("甲", 1, "全区90%的办税事项实现“网上办”。"), item("乙", 1, "主要涉税事项全程网办率达到95%以上。"),
+             item("甲", 2, "无外线施工用气报装时限压减至3个工作日。"), item("乙", 2, "有外线用气报装时限压减至8个工作日。"),
+             item("丙", 1, "涉税事项全程网办率达到99%。", scope=Scope.other_province),
+             item("甲", 3, "年营业收入5亿元以上企业增加3户。"), item("乙", 3, "年营业收入达到8亿元。")]
+    groups = FigureTable(build_rows([doc("甲"), doc("乙"), doc("丙")], items)).conflicts()
+    assert [(g.measure_key, sorted(r.value for r in g.rows)) for g in groups] == [("涉税事项网办率", [90.0, 95.0])]

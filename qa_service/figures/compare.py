@@ -18,5 +18,5 @@ def comparison(table: FigureTable, measure: str | None = None, region: str | Non
     if conflicts_only:
         keep = {r.id for g in table.conflicts() for r in g.rows}
         rows = [r for r in rows if r.id in keep]
-    return sorted(rows, key=lambda r: (r.measure_key or "~" + r.measure, r.subcase, r.unit_class, r.region or "",
-                                       r.date or ""))
+    return sorted(rows, key=lambda r: (r.measure_key is None, r.measure_norm or r.measure, r.subcase, r.unit_class,
+                                       r.region or "", r.date or ""))

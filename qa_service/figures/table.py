@@ -17,13 +17,15 @@ citation, so an answer, the 指标对照 view and the API read one table.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..models import Document, FigureRow, Item
+from ..models import Document, FigureRow, Item, Scope
 from .extract import RawFigure, extract_sentence
+from .keys import comparison_class, normalized_measure
 from ..corpus.sentences import split_sentences
 
 SKIP_KINDS = {"footer", "attachments"}
@@ -81,10 +83,13 @@ def build_rows(documents: list[Document], items: list[Item]) -> list[FigureRow]:
 
 def _row(f: RawFigure, n: int, sentence: str, it: Item, doc: Document) -> FigureRow:
     period = period_of(doc)
+    clause = sentence.find(f.excerpt, max(0, f.start - len(f.excerpt)))
+    after = sentence[f.end : clause + len(f.excerpt)] if clause >= 0 else ""
     return FigureRow(
         id=f"{it.id}#{n}", item_id=it.id, doc_id=doc.id, sentence=sentence, excerpt=f.excerpt, text=f.text, value=f.value,
         value_max=f.value_max, unit=f.unit, unit_class=f.unit_class, comparator=f.comparator, qualifier=f.qualifier,
         measure=f.measure, measure_key=f.measure_key, subcase=f.subcase,
+        measure_norm=normalized_measure(f.measure, f.measure_key, f.subcase, f.unit_class, after),
         kind="other" if it.kind in DOC_FACT_KINDS else f.kind,  # type: ignore[arg-type]
         region=doc.region, level=doc.level, doc_title=doc.short_title, doc_number=doc.doc_number, date=doc.date,
         period=period[0] if period else None, valid_until=period[1] if period else None, scope=it.scope,
@@ -96,10 +101,31 @@ def _row(f: RawFigure, n: int, sentence: str, it: Item, doc: Document) -> Figure
 class ConflictGroup:
     """Rows of one measure, one sub-case and one unit class that give different values."""
 
-    measure_key: str
+    measure_key: str  # the rows' shared key: the lexicon's, else the normalized measure (keys.py)
     subcase: str
     unit_class: str
     rows: tuple[FigureRow, ...]
+
+
+def comparable(r: FigureRow) -> bool:
+    """A row that may disagree with another document's: a commitment or count of this region
+    (省外经验 and 典型案例 are examples, not rules), keyed, not one step of a procedure (分项) and
+    not a threshold that says which cases a rule covers (年营业收入10亿元以上民营企业)."""
+    return (bool(r.measure_norm) and r.kind in ANSWERING_KINDS and r.scope == Scope.rule and r.subcase != "分项"
+            and not is_threshold(r))
+
+
+def is_threshold(r: FigureRow) -> bool:
+    """10亿元以上民营企业, 两个以上部门对…: a bound followed by the noun it delimits (a share of
+    matters, 80%以上的政务服务事项, is a level; 85%以上实现… has a verb, not a noun)."""
+    at = r.excerpt.find(r.text)
+    after = r.excerpt[at + len(r.text) :] if at >= 0 else ""
+    return r.unit_class != "%" and bool(re.match(r"^(?:以上|以下|及以上|及以下)的?(?!实现|达到|完成|办结)[\u4e00-\u9fff]", after))
+
+
+def conflict_key(r: FigureRow) -> tuple[str, str, str, str]:
+    """Rows are compared only within one measure, one sub-case, one unit class and one kind."""
+    return (r.measure_norm, r.subcase, comparison_class(r.unit_class), r.kind)
 
 
 class FigureTable:
@@ -109,12 +135,13 @@ class FigureTable:
         self.by_measure: dict[str, list[FigureRow]] = defaultdict(list)
         for r in rows:
             self.by_item[r.item_id].append(r)
-            if r.measure_key:
-                self.by_measure[r.measure_key].append(r)
+            if r.measure_key or r.measure_norm:  # the lexicon's key, else the measure's normalized words
+                self.by_measure[r.measure_key or r.measure_norm].append(r)
 
     def query(self, measure: str | None = None, region: str | None = None, kinds: set[str] | None = None,
               unit_classes: set[str] | None = None) -> list[FigureRow]:
-        """Rows by measure key (or words of the measure), region prefix, kind and unit class."""
+        """Rows by measure key (the lexicon's or a normalized one: 涉税事项网办率), or words of the
+        measure, region prefix, kind and unit class."""
         rows = self.by_measure.get(measure, []) if measure in self.by_measure else [
             r for r in self.rows if not measure or measure in r.measure]
         return [r for r in rows
@@ -127,11 +154,11 @@ class FigureTable:
         documents, several values. Rows of different sub-cases are never grouped."""
         groups: dict[tuple, list[FigureRow]] = defaultdict(list)
         for r in self.rows:
-            if r.measure_key and r.kind in ANSWERING_KINDS:
-                groups[(r.measure_key, r.subcase, r.unit_class)].append(r)
+            if comparable(r):
+                groups[conflict_key(r)].append(r)
         out = []
-        for (key, sub, unit), rows in sorted(groups.items()):
-            if len({r.doc_id for r in rows}) >= 2 and len({(r.value, r.value_max) for r in rows}) >= 2:
+        for (key, sub, unit, _), rows in sorted(groups.items()):
+            if any(a.doc_id != b.doc_id and (a.value, a.value_max) != (b.value, b.value_max) for a in rows for b in rows):
                 out.append(ConflictGroup(key, sub, unit, tuple(rows)))
         return out
 

@@ -39,6 +39,10 @@ _OF_A_BASE = re.compile(r"((?:不得|不)(?:低于|超过|高于|少于))[^，�
 # a quoted name of a class of projects, matters, users or cases that opens a subject narrows the
 # measure that follows it to that class
 _QUOTED_CLASS = re.compile(r"^“?([^“”]{2,20}(?:项目|事项|用户|企业|案件))”")
+# a class of users or firms before 的 says whose procedure is measured (小微工商企业用户的用气办理环节)
+_WHOSE = re.compile(r"([\u4e00-\u9fff]{2,10}(?:用户|企业))的(?=[\u4e00-\u9fff]{2,}(?:环节|时间|时限|材料|费用))")
+# a comma-clause that only says where (在…区域/地区，) opens the part of the sentence it applies to
+_WHERE = re.compile(r"(?:^|[，,：:])在([\u4e00-\u9fff]{2,20}(?:区域|地区))[，,]$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 PART = "part"  # a note: the figure is a part (其中…) of the one before
 STEP = "step"  # a note: the limit of one organ's step within a procedure
@@ -132,6 +136,8 @@ def describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, 
     key = _measure_key(f, subject, sentence[:clause_start], context)
     f.qualifier = _qualifier(f, subject_text, after, hedge)
     f.subcase = _case(f, subject, subject_text, scope, key, context)
+    if not f.subcase and (where := _WHERE.search(sentence[:clause_start])):
+        f.subcase = where.group(1)  # 在市政自来水管网覆盖区域，3个工作日内办结: where the figure applies
     if f.subcase and f.subcase in subject and f.subcase != subject:
         subject = subject.replace(f.subcase, "", 1).strip("的“”\"")  # the measure without its case
     if (f.subcase and f.subcase == subject) or (partial and not has_content(subject)):
@@ -246,6 +252,8 @@ def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | 
         return sub.label
     if (quoted := _QUOTED_CLASS.match(subject)) and has_content(subject[quoted.end() :]):
         return quoted.group(1)  # “一般市政管线接入项目”占掘路审批时间: the quoted class is the case
+    if whose := _WHOSE.search(subject_text):
+        return subject_of(whose.group(1))  # 小微工商企业用户的用气办理环节: whose procedure it is
     if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", subject_of(subject_text))):
         return rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
     return scope

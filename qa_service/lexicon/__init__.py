@@ -53,6 +53,8 @@ class MeasureLexicon:
     measures: tuple[Measure, ...]
     subcases: tuple[Subcase, ...]
     _by_alias: dict = field(default_factory=dict, compare=False, repr=False)
+    folds: dict = field(default_factory=dict, compare=False, repr=False)  # term -> the one word (measures.toml [[fold]])
+    fold_pattern: re.Pattern = field(default=re.compile(r"(?!)"), compare=False, repr=False)
 
     def measure_of(self, text: str) -> str | None:
         """The measure a phrase names: the longest alias it contains (用气报装时限 -> 获得用气)."""
@@ -95,7 +97,9 @@ def measures() -> MeasureLexicon:
     ms = tuple(Measure(m["key"], tuple(m["aliases"]), m["source"]) for m in data.get("measure", []))
     subs = tuple(Subcase(re.compile(s["pattern"]), s["label"], s["dimension"], s["source"]) for s in data.get("subcase", []))
     by_alias = {a: m.key for m in ms for a in m.aliases}
-    return MeasureLexicon(ms, subs, by_alias)
+    folds = {t: f["to"] for f in data.get("fold", []) for t in f["terms"]}
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(folds, key=len, reverse=True)) or r"(?!)")
+    return MeasureLexicon(ms, subs, by_alias, folds, pattern)
 
 
 # -- question understanding -------------------------------------------------------------------
