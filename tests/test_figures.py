@@ -189,3 +189,12 @@ def test_figures_api_refuses_bad_parameters_in_our_format(live_server):
 
     r = httpx.get(live_server.url + "/api/v1/figures", params={"measure": "企" * 41}, timeout=60)
     assert r.status_code == 400 and r.json()["code"] and r.json()["message"]
+
+
+def test_a_measure_the_lexicon_does_not_name_is_compared_by_its_words(qa):
+    """Documents that word one target differently (95%的税费服务事项实现“网上办” / 主要办税事项全程网办率
+    达到98%以上) are one disagreement in the answer, each figure with its place and citation."""
+    a = qa.ask("网上办税比例是多少")
+    assert a.conflicts and {v.value for v in a.conflicts[0].values} >= {"95%", "98%"}, a.answer
+    first = a.answer.splitlines()[0]
+    assert "渭滨区" in first and "西安市" in first and "已到期" in first

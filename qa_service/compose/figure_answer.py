@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from ..corpus.notes import find_notes
 from ..figures.extract import AMOUNT_CLASSES, COUNT_CLASSES, TIME_CLASSES
-from ..figures.table import ANSWERING_KINDS, FigureTable, validity_note
+from ..figures.keys import comparison_class
+from ..figures.table import ANSWERING_KINDS, FigureTable, comparable, validity_note
 from ..lexicon import measures
 from ..models import Conflict, ConflictValue, FigureRow, Scope
 from ..retrieve.retriever import SearchResult
@@ -54,6 +55,23 @@ def on_topic(keys: list[str], result: SearchResult, table: FigureTable, classes:
     return any(r.measure_key in keys for h in result.hits[:depth] for r in table.by_item.get(h.item.id, []))
 
 
+def disputed_measures(result: SearchResult, table: FigureTable, classes: set[str], question: str) -> list[str]:
+    """A question that names no measure of the lexicon (网上办税比例是多少) may be about a figure of
+    the best clause the lexicon has no key for; when documents disagree on that figure's measure
+    (its normalized words: 涉税事项网办率 95% / 98%) and the question shares words with it or with
+    the comma-clause that states it, the
+    table answers with every document's figure. Lexicon measures keep the clause path: their
+    questions name them, and a clause listing many targets would answer with the wrong one."""
+    rows = [r for r in table.by_item.get(result.hits[0].item.id, [])
+            if r.unit_class in classes and comparable(r) and not r.measure_key and r.measure_norm in table.disputed()
+            and _shares_a_word(r.measure_norm + "|" + r.excerpt, question)]
+    return list(dict.fromkeys(r.measure_norm for r in rows))
+
+
+def _shares_a_word(phrase: str, question: str) -> bool:
+    return any(phrase[i : i + 2] in question for i in range(len(phrase) - 1))
+
+
 def figure_answer(question: str, result: SearchResult, table: FigureTable, regions: list[str]) -> FigureAnswer | None:
     """The answer from the table, or None when the table has no row for what was asked."""
     plan = result.plan
@@ -61,9 +79,14 @@ def figure_answer(question: str, result: SearchResult, table: FigureTable, regio
     if not classes or not result.hits:
         return None
     keys = asked_measures(plan.normalized + " " + " ".join(plan.expansions))
-    if not keys or not on_topic(keys, result, table, classes):
+    floor = PARAMS.rank_floor
+    if not keys:
+        keys, floor = disputed_measures(result, table, classes, plan.normalized + " " + " ".join(plan.expansions)), PARAMS.disputed_floor
+    elif not on_topic(keys, result, table, classes):
         return None
-    rows = _rows(keys, result, table, classes)
+    if not keys:
+        return None
+    rows = _rows(keys, result, table, classes, floor)
     if not rows:
         return None
     groups = _groups(rows, plan.normalized, regions)
@@ -73,15 +96,15 @@ def figure_answer(question: str, result: SearchResult, table: FigureTable, regio
     return FigureAnswer(direct=direct, picks=picks, conflicts=conflicts)
 
 
-def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: set[str]) -> list[FigureRow]:
+def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: set[str], share: float) -> list[FigureRow]:
     hits = {h.item.id: h for h in result.hits}
-    floor = PARAMS.rank_floor * result.hits[0].score
+    floor = share * result.hits[0].score
     rows = [r for k in keys for r in table.by_measure.get(k, [])
             if r.item_id in hits and hits[r.item_id].score >= floor and r.kind in ANSWERING_KINDS and r.unit_class in classes]
     # one document saying one figure twice (its summary and its measure) is one row
     seen, out = set(), []
     for r in sorted(rows, key=lambda r: -hits[r.item_id].score):
-        sig = (r.doc_id, r.measure_key, r.subcase, r.value, r.value_max, r.unit_class)
+        sig = (r.doc_id, r.measure_key or r.measure_norm, r.subcase, r.value, r.value_max, r.unit_class)
         if sig not in seen:
             seen.add(sig)
             out.append(r)
@@ -94,14 +117,16 @@ def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[li
     asked = {s.label for s in lx.subcases_in(question)}
     by: dict[tuple, list[FigureRow]] = defaultdict(list)
     for r in rows:
-        by[(r.measure_key, r.subcase, r.unit_class)].append(r)
+        by[(r.measure_key or r.measure_norm, r.subcase, comparison_class(r.unit_class))].append(r)
     groups = list(by.values())
     if asked and any(g[0].subcase in asked for g in groups):
         groups = [g for g in groups if g[0].subcase in asked]
     for g in groups:
         g.sort(key=lambda r: _row_order(r, regions))
-    # the general case before named sub-cases, then by how many documents say it
-    groups.sort(key=lambda g: (g[0].subcase != "", -len(g)))
+    # the asker's region first (its rows head their groups), then the general case before named
+    # sub-cases, then by how many documents say it
+    asker = tuple(regions)
+    groups.sort(key=lambda g: (not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "", -len(g)))
     return _trim(groups)
 
 
@@ -158,7 +183,7 @@ def _value(r: FigureRow) -> str:
 
 def _group_line(g: list[FigureRow], numbers: dict[str, int], label_subcase: bool) -> str:
     head = g[0]
-    name = head.measure_key or head.measure
+    name = head.measure_key or head.measure_norm or head.measure
     if head.subcase:
         name += f"（{head.subcase}）"
     by_value: dict[tuple, list[FigureRow]] = defaultdict(list)
@@ -182,7 +207,7 @@ def _conflict(g: list[FigureRow], numbers: dict[str, int]) -> Conflict | None:
                             date=r.date, subcase=r.subcase or None, validity=validity_note(r), qualifier=r.qualifier or None,
                             scope_note="省外经验，非陕西规定" if r.scope == Scope.other_province else
                             "典型案例" if r.scope == Scope.case_study else None) for r in g]
-    topic = (g[0].measure_key or g[0].measure) + (f"（{g[0].subcase}）" if g[0].subcase else "")
+    topic = (g[0].measure_key or g[0].measure_norm or g[0].measure) + (f"（{g[0].subcase}）" if g[0].subcase else "")
     return Conflict(topic=topic, values=values, explanation=explain_rows(g))
 
 

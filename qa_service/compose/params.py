@@ -24,6 +24,9 @@ class FigureParams:
     max_rows: int = 6  # the 企业开办 answer needs 4 documents; more rows stop being read on a phone
     max_groups: int = 3  # sub-cases shown side by side (无外线 / 有外线 / 小型外线)
     rank_floor: float = 0.3  # a row's clause must score at least this share of the best clause: the pool is 30 deep
+    # a measure found through the best clause, not named by the question (disputed_measures): other
+    # documents' clauses are swept like other_documents_figures (ComposeParams.figure_floor)
+    disputed_floor: float = 0.45
     amount_words: str = AMOUNT_WORDS  # 多少钱 wants money (元, %), not a count or a duration
 
 

@@ -133,6 +133,7 @@ class FigureTable:
         self.rows = rows
         self.by_item: dict[str, list[FigureRow]] = defaultdict(list)
         self.by_measure: dict[str, list[FigureRow]] = defaultdict(list)
+        self._disputed: set[str] | None = None
         for r in rows:
             self.by_item[r.item_id].append(r)
             if r.measure_key or r.measure_norm:  # the lexicon's key, else the measure's normalized words
@@ -148,6 +149,12 @@ class FigureTable:
                 if (not region or (r.region or "").startswith(region))
                 and (kinds is None or r.kind in kinds)
                 and (unit_classes is None or r.unit_class in unit_classes)]
+
+    def disputed(self) -> set[str]:
+        """The measures (keys) some documents disagree on, worked out once per table."""
+        if self._disputed is None:
+            self._disputed = {g.measure_key for g in self.conflicts()}
+        return self._disputed
 
     def conflicts(self) -> list[ConflictGroup]:
         """Every disagreement of the corpus: one measure, one sub-case, one unit, several
