@@ -252,3 +252,28 @@ def test_conflicts_compare_one_measure_case_unit_and_local_rules_only():
              item("甲", 3, "年营业收入5亿元以上企业增加3户。"), item("乙", 3, "年营业收入达到8亿元。")]
     groups = FigureTable(build_rows([doc("甲"), doc("乙"), doc("丙")], items)).conflicts()
     assert [(g.measure_key, sorted(r.value for r in g.rows)) for g in groups] == [("涉税事项网办率", [90.0, 95.0])]
+
+
+def test_a_time_inside_a_relative_clause_is_said_of_the_noun_it_qualifies():
+    r = extract_sentence("对歇业的个体户设立单次不超过2年且可延期的“歇业期”")[0]
+    assert (r.measure, r.qualifier) == ("歇业期", "单次")
+
+
+def test_an_organs_step_has_no_case_and_steps_in_brackets_share_their_figures_case():
+    r = extract_sentence("审批机关在2个工作日内将简易注销公告信息推送至税务部门")[0]
+    assert (r.measure_key, r.subcase) == (None, "")
+    got = extract_sentence("无外线用水报装时限压减至3个工作日，有外线用水报装时限压减至8个工作日（其中行政审批2个工作日）")
+    assert [(r.value, r.subcase, r.measure_key) for r in got] == [
+        (3.0, "无外线工程", "获得用水"), (8.0, "有外线工程", "获得用水"), (2.0, "有外线工程", None)]
+
+
+def test_a_bare_procedure_time_takes_the_case_named_earlier_in_the_sentence():
+    got = cases("梳理政府投资项目审批流程，实行并联审批，全流程审批时限压缩至30个工作日")
+    assert got == [(30.0, "全流程审批时限", "政府投资项目")]
+
+
+def test_a_figure_of_the_same_family_keeps_the_case_before_it():
+    got = cases("主城区年平均停电时间小于2小时，年平均停电次数小于2次")
+    assert [s for *_, s in got] == ["主城区", "主城区"]
+    # another family: no case carried over
+    assert [s for *_, s in cases("无外线获得用气时间压减至3个工作日，获得用水时间压减至5个工作日")] == ["无外线工程", ""]

@@ -29,12 +29,13 @@ read the sentence as a whole (分别 lists, clauses that repeat a measure, joine
 """
 from __future__ import annotations
 
+import os
 import re
 
 from ..lexicon import measures
 from .numbers import (AMOUNT_CLASSES, COUNT_CLASSES, DATE_RE, FIGURE_RE, LEVEL_RUN, TIME_CLASSES, UNIT_OF, RawFigure, is_date,
                       is_figure, in_quoted_name, values_of)
-from .words import (AFTER_WORDS, ELIDED, PART, Last, trailing_noun, describe, has_content, kind_of, qualified_noun, respective,
+from .words import (AFTER_WORDS, BREAKDOWN, ELIDED, PART, Last, trailing_noun, describe, has_content, kind_of, qualified_noun, respective,
                     subject_of, words_before)
 
 __all__ = ["AMOUNT_CLASSES", "COUNT_CLASSES", "TIME_CLASSES", "RawFigure", "extract_sentence", "in_quoted_name"]
@@ -65,6 +66,8 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
     _pair_respectively(sentence, out)
     _cases_listed_with_figures(sentence, out)
     _inherit_elided_measures(out)
+    _steps_share_their_case(out)
+    _one_family_one_case(out)
     _frequencies(out)
     _joined_counts(sentence, out)
     return out
@@ -93,8 +96,10 @@ def _read_figure(sentence: str, m: re.Match, bounds: tuple[int, int], prev: Last
         describe(f, subj, sentence, clause_start, after, context)
         f.excerpt = sentence[clause_start:clause_end]
         if _in_breakdown(sentence, m.start()):
-            # （其中行政审批3个工作日，燃气企业办理6个工作日）: steps of the figure before, not the measure's own
-            f.measure_key, f.subcase = None, "分项"
+            # （其中行政审批3个工作日，燃气企业办理6个工作日）: steps of the figure before, not the
+            # measure's own (no key, never compared); they share its case (_steps_share_their_case)
+            f.measure_key = None
+            f.notes.append(BREAKDOWN)
         out.append(f)
     return out, Last(m.end(), subject_text, comparator)
 
@@ -257,6 +262,33 @@ def _last_word(phrase: str) -> str:
     if tail == phrase:  # all nouns (评价 is tagged one): the words after the first
         tail = phrase[len(jieba.lcut(phrase, HMM=False)[0]) :]
     return tail if len(tail) >= 2 else ""
+
+
+def _steps_share_their_case(figs: list[RawFigure]) -> None:
+    """有外线用气报装时限压减至9个工作日（其中行政审批3个工作日…）: the steps are of the case of the
+    figure they break down."""
+    parent = None
+    for f in figs:
+        if f.kind == "date":
+            continue
+        if BREAKDOWN in f.notes:
+            f.subcase = parent.subcase if parent else f.subcase
+        else:
+            parent = f
+
+
+def _one_family_one_case(figs: list[RawFigure]) -> None:
+    """主城区年平均停电时间小于1小时/户，年平均停电次数小于1次/户: a figure of the same family of
+    measures as the one before it (their words share a head of four characters or more) and with no
+    case of its own is said of that figure's case."""
+    prev = None
+    for f in figs:
+        if f.kind == "date":
+            continue
+        if prev is not None and prev.subcase and not f.subcase and f.measure != prev.measure \
+                and len(os.path.commonprefix([f.measure, prev.measure])) >= 4:
+            f.subcase = prev.subcase
+        prev = f
 
 
 def _joined_counts(sentence: str, figs: list[RawFigure]) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..models import Document, FigureRow, Item, Scope
 from .extract import RawFigure, extract_sentence
+from .words import BREAKDOWN
 from .keys import comparison_class, normalized_measure
 from ..corpus.sentences import split_sentences
 
@@ -89,7 +90,7 @@ def _row(f: RawFigure, n: int, sentence: str, it: Item, doc: Document) -> Figure
         id=f"{it.id}#{n}", item_id=it.id, doc_id=doc.id, sentence=sentence, excerpt=f.excerpt, text=f.text, value=f.value,
         value_max=f.value_max, unit=f.unit, unit_class=f.unit_class, comparator=f.comparator, qualifier=f.qualifier,
         measure=f.measure, measure_key=f.measure_key, subcase=f.subcase,
-        measure_norm=normalized_measure(f.measure, f.measure_key, f.subcase, f.unit_class, after),
+        measure_norm="" if BREAKDOWN in f.notes else normalized_measure(f.measure, f.measure_key, f.subcase, f.unit_class, after),
         kind="other" if it.kind in DOC_FACT_KINDS else f.kind,  # type: ignore[arg-type]
         region=doc.region, level=doc.level, doc_title=doc.short_title, doc_number=doc.doc_number, date=doc.date,
         period=period[0] if period else None, valid_until=period[1] if period else None, scope=it.scope,
@@ -109,10 +110,9 @@ class ConflictGroup:
 
 def comparable(r: FigureRow) -> bool:
     """A row that may disagree with another document's: a commitment or count of this region
-    (省外经验 and 典型案例 are examples, not rules), keyed, not one step of a procedure (分项) and
+    (省外经验 and 典型案例 are examples, not rules), keyed (a step inside （其中…） has no key) and
     not a threshold that says which cases a rule covers (年营业收入10亿元以上民营企业)."""
-    return (bool(r.measure_norm) and r.kind in ANSWERING_KINDS and r.scope == Scope.rule and r.subcase != "分项"
-            and not is_threshold(r))
+    return bool(r.measure_norm) and r.kind in ANSWERING_KINDS and r.scope == Scope.rule and not is_threshold(r)
 
 
 def is_threshold(r: FigureRow) -> bool:

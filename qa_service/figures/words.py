@@ -26,8 +26,8 @@ _LEAD = re.compile(
 _GENERIC = re.compile(r"^(?:审批|办理|办结|平均|整体|全流程|全过程|业务)?(?:时间|时限|用时|时长|周期|环节)?$")
 _QUALIFIER_AFTER = re.compile(r"^[”\"]?((?:办结率|占比|比例|覆盖率|满意率)[^，。；]*?\d+(?:\.\d+)?[%％](?:以上)?)")
 _STAT_MARKERS = re.compile(r"已经|已有|已达|已累计|累计|共计|截至|截止|目前|现有|共有|同比|较上年|比上年")
-# how firmly a figure is promised (the sample's qualifiers: 原则上, 一般, 力争, 基本, 平均, 鼓励)
-_HEDGE_END = re.compile(r"(原则上|一般|力争|基本|平均|均)$")
+# how firmly a figure is promised (the sample's qualifiers: 原则上, 一般, 力争, 基本, 平均, 鼓励, 单次)
+_HEDGE_END = re.compile(r"(原则上|一般|力争|基本|平均|均|单次)$")
 _HEDGE_START = re.compile(r"^(原则上|力争|平均|鼓励)")
 # between two values of one list: a connector, after the first value's own bound and noun
 _LISTED = re.compile(r"^(?:(?:以上|以下|以内|及以上|及以下)?的[\u4e00-\u9fff“”]{1,16})?[、和及与]$")
@@ -45,6 +45,7 @@ _WHOSE = re.compile(r"([\u4e00-\u9fff]{2,10}(?:用户|企业))的(?=[\u4e00-\u9f
 _WHERE = re.compile(r"(?:^|[，,：:])在([\u4e00-\u9fff]{2,20}(?:区域|地区))[，,]$")
 ELIDED = "elided"  # a note: the figure's subject names only its case
 PART = "part"  # a note: the figure is a part (其中…) of the one before
+BREAKDOWN = "breakdown"  # a note: a step inside （其中…） of the figure before the bracket
 STEP = "step"  # a note: the limit of one organ's step within a procedure
 _AFTER_VERBS = re.compile(r"^(?:以内|之内|内|即时|完成|办结|实现|即可|就)+")
 
@@ -135,7 +136,8 @@ def describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, 
     subject, scope = _what_is_measured(f, subject, after, partial)
     key = _measure_key(f, subject, sentence[:clause_start], context)
     f.qualifier = _qualifier(f, subject_text, after, hedge)
-    f.subcase = _case(f, subject, subject_text, scope, key, context)
+    # an organ's step (推送简易注销登记信息): the words of the action are what is done, not a case
+    f.subcase = scope if STEP in f.notes else _case(f, subject, subject_text, scope, key, context, sentence[:clause_start])
     if not f.subcase and (where := _WHERE.search(sentence[:clause_start])):
         f.subcase = where.group(1)  # 在市政自来水管网覆盖区域，3个工作日内办结: where the figure applies
     if f.subcase and f.subcase in subject and f.subcase != subject:
@@ -214,9 +216,12 @@ def _time_of_an_action(f: RawFigure, subject: str, after: str) -> Reading | None
 
 
 def _time_of_a_noun(f: RawFigure, subject: str, after: str) -> Reading | None:
-    """提供24小时“不打烊”的自助终端服务: a time before 的 qualifies the noun after it."""
+    """提供24小时“不打烊”的自助终端服务: a time before 的 qualifies the noun after it; so does a time
+    inside a relative clause that goes on after it (设立单次不超过3年且可重复申请的“休眠期”)."""
     if f.unit_class in TIME_CLASSES and (m := re.match(r"^(?:“[^”]{1,8}”)?的", after)) and (head := qualified_noun(after[m.end() :])):
         return head, ""
+    if f.unit_class in TIME_CLASSES and (m := re.match(r"^(?:以内|以上|以下)?[且并][^，。；的“”]{1,12}的“?([\u4e00-\u9fff]{2,8})”?", after)):
+        return m.group(1), ""
     return None
 
 
@@ -241,13 +246,17 @@ def _qualifier(f: RawFigure, subject_text: str, after: str, hedge: str) -> str:
     return ""
 
 
-def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | None, context: str) -> str:
+def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | None, context: str, earlier: str = "") -> str:
     lx = measures()
     # 引进顶尖人才、国家级领军人才和高技能人才500名: a case named inside a list narrows one item of it;
     # 市级行业主管部门每年组织活动不少于2场: a level of the body that acts is not the figure's case
     own_words = _ACTING_BODY.sub("", subject.split("、", 1)[0] if "、" in subject else subject)
     own = lx.subcase_of(own_words)
-    sub = own or (lx.subcase_of(context) if key and key not in (lx.measure_of(subject) or "") else None)
+    # a measure that names no topic of its own (全流程审批时限) is of the sentence's earlier topic or
+    # the heading's, in the case named there (梳理一般工业建设项目审批流程…，全流程审批时限…): one of
+    # the lexicon's fixed cases, nearest first (a level named earlier, 市级, says who acts)
+    borrowed = key and key not in (lx.measure_of(subject) or "")
+    sub = own or (_fixed_case(earlier) or lx.subcase_of(context) if borrowed else None)
     if sub:
         return sub.label
     if (quoted := _QUOTED_CLASS.match(subject)) and has_content(subject[quoted.end() :]):
@@ -257,6 +266,18 @@ def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | 
     if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", subject_of(subject_text))):
         return rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
     return scope
+
+
+def _fixed_case(text: str):
+    """The lexicon's fixed case (not a level or place labelled as printed) a text names last: the
+    nearest to the figure that follows it (the more specific entry on a tie: 小型低风险 over 社会投资)."""
+    best, end = None, -1
+    for s in measures().subcases:
+        if s.label != "$0":
+            for m in s.pattern.finditer(text):
+                if m.end() > end:
+                    best, end = s, m.end()
+    return best
 
 
 @lru_cache(maxsize=1)
