@@ -277,3 +277,10 @@ def test_a_figure_of_the_same_family_keeps_the_case_before_it():
     assert [s for *_, s in got] == ["主城区", "主城区"]
     # another family: no case carried over
     assert [s for *_, s in cases("无外线获得用气时间压减至3个工作日，获得用水时间压减至5个工作日")] == ["无外线工程", ""]
+
+
+def test_a_threshold_before_a_counted_noun_is_its_case_and_a_grant_is_measured():
+    got = cases("年纳税额5000万元以上民营企业增加5户以上")
+    assert got[1] == (5.0, "民营企业", "年纳税额5000万元以上")
+    assert cases("实现80%以上涉税事项一次办结")[1][2] == ""  # a share is a level, not a threshold
+    assert cases("对新建项目给予设备投资额8%、最高不超过50万元的补助")[0][1] == "设备投资额"

@@ -68,6 +68,7 @@ def extract_sentence(sentence: str, context: str = "") -> list[RawFigure]:
     _inherit_elided_measures(out)
     _steps_share_their_case(out)
     _one_family_one_case(out)
+    _thresholds_name_cases(sentence, out)
     _frequencies(out)
     _joined_counts(sentence, out)
     return out
@@ -289,6 +290,18 @@ def _one_family_one_case(figs: list[RawFigure]) -> None:
                 and len(os.path.commonprefix([f.measure, prev.measure])) >= 4:
             f.subcase = prev.subcase
         prev = f
+
+
+def _thresholds_name_cases(sentence: str, figs: list[RawFigure]) -> None:
+    """年营业收入10亿元以上民营企业增加10户以上: a bound figure right before the next figure's measure
+    says which of those things it counts (the threshold, with what it bounds, is the case; a share,
+    70%以上涉税事项一次办结, is a level, not a threshold)."""
+    for a, b in zip(figs, figs[1:]):
+        if a.kind == "date" or b.kind == "date" or a.unit_class == "%" or b.subcase or a.excerpt != b.excerpt or not b.measure:
+            continue
+        bound = re.match(r"^(以上|以下|及以上|及以下)的?", sentence[a.end :])
+        if bound and sentence[a.end + bound.end() :].startswith(b.measure):
+            b.subcase = a.measure + a.text + bound.group(1)
 
 
 def _joined_counts(sentence: str, figs: list[RawFigure]) -> None:

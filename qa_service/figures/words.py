@@ -130,6 +130,8 @@ def subject_of(text: str) -> str:
 def describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, after: str, context: str) -> None:
     """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
     subject, hedge = _unhedged(subject_of(subject_text))
+    if has_content(granted := subject.rsplit("给予", 1)[-1]) and granted != subject:
+        subject = granted  # 对…的项目给予投资金额10%: what is granted is measured, not whom it is granted to
     partial = bool(re.match(r"^\W*其中", subject_text))
     if partial:
         f.notes.append(PART)
