@@ -383,6 +383,28 @@ def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa
     assert "10月底" in a.answer, a.answer
 
 
+def test_a_when_question_about_a_task_gives_its_deadline_note(qa):
+    """Task lists set a 完成时限 in the clause's note, which the quoted sentence leaves out: every
+    item with such a note, asked 「<its heading>什么时候完成」, gets the note's deadline, cited."""
+    import random
+
+    from collections import Counter
+
+    titles = Counter(i.title for i in qa.index.items)  # a heading two documents share asks about both
+    items = [i for i in qa.index.items if i.responsibility.deadline and i.title and 6 <= len(i.title) <= 30 and titles[i.title] == 1]
+    with_note = 0
+    for it in random.Random(7).sample(items, 12):
+        a = qa.ask(f"{it.title}什么时候完成")
+        notes = [(n, qa.index.items_by_id[c.item_id].responsibility.deadline) for n, c in enumerate(a.citations, start=1)]
+        first = next(((n, d) for n, d in notes if d), None)
+        if first is None:
+            assert "完成时限" not in a.answer, a.answer  # the cited clauses set none: no deadline is made up
+            continue
+        assert f"完成时限：{first[1]}[{first[0]}]" in a.answer, (it.title, a.answer)
+        with_note += 1
+    assert with_note >= 8 and len(items) > 20, with_note
+
+
 # -- the composer's parameters -----------------------------------------------------------
 def test_every_compose_parameter_says_why():
     """A floor or bonus without its reason gets tuned blind: each field of the parameter
