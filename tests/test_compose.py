@@ -203,6 +203,9 @@ def test_followup_resolve(question, history, expected):
     ("咸阳的文件写的一样吗", ["用水报装要几个工作日"], "用水报装 咸阳的文件写的一样吗"),
     # a topic of its own stands alone
     ("咸阳用气报装要几天", ["用水报装要几个工作日"], "咸阳用气报装要几天"),
+    # a turn opening with a demonstrative speaks of the earlier topic, even when it names a unit
+    ("这个归市场监管局哪个处管", ["个体户转成企业要多久"], "个体户转成企业 这个归市场监管局哪个处管"),
+    ("这些能在秦务员app上办吗", ["西安不动产登记要几天"], "西安不动产登记 这些能在秦务员app上办吗"),
 ])
 def test_followup_resolve_with_the_corpus_topics(qa, question, history, expected):
     assert resolve(question, history, has_topic=qa.retriever.names_topic) == expected
