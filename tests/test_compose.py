@@ -408,6 +408,24 @@ def test_a_when_question_about_a_task_gives_its_deadline_note(qa):
     assert with_note >= 8 and len(items) > 20, with_note
 
 
+def test_a_heading_is_never_quoted_alone(qa):
+    """「一码管地是啥意思」: the clause's heading only repeats the question; what is done is in the
+    sentence after it. Asked by their headings, long clauses of the real corpus are quoted with more."""
+    import random
+
+    items = [i for i in qa.index.items if i.title and len(i.text) > 120 and i.text.startswith(i.title + "。")]
+    import re
+
+    quoted = 0
+    for it in random.Random(11).sample(items, 10):
+        a = qa.ask(f"{it.title}是啥意思")
+        for quote, n in re.findall(r"：([^：\n]+?)\[(\d+)\]$", a.answer, flags=re.M):
+            title = qa.index.items_by_id[a.citations[int(n) - 1].item_id].title or ""
+            assert quote.rstrip("。") != title.rstrip("。"), (it.title, a.answer)
+            quoted += 1
+    assert len(items) > 100 and quoted >= 10
+
+
 # -- the composer's parameters -----------------------------------------------------------
 def test_every_compose_parameter_says_why():
     """A floor or bonus without its reason gets tuned blind: each field of the parameter
