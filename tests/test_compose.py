@@ -426,6 +426,27 @@ def test_a_heading_is_never_quoted_alone(qa):
     assert len(items) > 100 and quoted >= 10
 
 
+def test_another_provinces_practice_comes_with_the_local_rule_on_the_same_topic(qa):
+    """Asked by their headings (落实“首违不罚”制度), the 省外经验 rows of 陕发改营商〔2023〕782号 answer
+    first; where a Shaanxi rule on the topic is close behind, it is cited too, and only the
+    other province's line carries the 省外经验 label."""
+    from qa_service.models import Scope
+
+    rows = [i for i in qa.index.items if i.scope == Scope.other_province and i.title]
+    both = 0
+    for row in rows:
+        a = qa.ask(row.title)
+        scopes = [qa.index.items_by_id[c.item_id].scope for c in a.citations]
+        if not scopes or scopes[0] != Scope.other_province:
+            continue
+        if Scope.rule in scopes:
+            both += 1
+            n = scopes.index(Scope.rule) + 1
+            local = [ln for ln in a.answer.splitlines() if ln.endswith(f"[{n}]")]
+            assert local and not any("省外经验" in ln for ln in local), a.answer
+    assert len(rows) > 20 and both >= 8, both
+
+
 # -- the composer's parameters -----------------------------------------------------------
 def test_every_compose_parameter_says_why():
     """A floor or bonus without its reason gets tuned blind: each field of the parameter

@@ -5,6 +5,7 @@ best sentences); every later step takes the list and returns the list, and does 
 when the question is not of its kind:
 
     one_per_region     西安和渭滨区都说说: the best clause of each place asked about
+    local_rule_too     the best clause is 省外经验: a Shaanxi rule on the topic is cited beside it
     lead_units_only    哪个部门牵头: the clauses whose notes name the units
     document_items     a question about one document: its header, goals or the clause asked about
     answering_figures  多久 / 多少: the clauses that give such a figure for the topic
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..models import Hit
+from ..models import Hit, Scope
 from ..retrieve.retriever import SearchResult
 from .params import PARAMS
 from .picks import Pick
@@ -153,6 +154,21 @@ def one_per_region(picks: list[Pick], ask: Ask) -> list[Pick]:
     if len(seen) < len(regions):
         out += [p for p in picks if not in_regions(p.hit, regions)][:1]
     return out or picks
+
+
+def local_rule_too(picks: list[Pick], ask: Ask) -> list[Pick]:
+    """The best clause is another province's practice (省外经验): a Shaanxi rule on the same topic,
+    close behind, is cited beside it — the asker lives under the local rule, the other is reference."""
+    if not picks or picks[0].hit.item.scope != Scope.other_province or ask.plan.foreign_regions:
+        return picks
+    if any(p.hit.item.scope == Scope.rule for p in picks):
+        return picks
+    topic = best_topic(ask, picks[0].hit)
+    for h in ask.result.hits[: PARAMS.candidate_depth]:
+        if h.item.scope == Scope.rule and h.score >= PARAMS.local_rule_floor * ask.top and all(w in h.item.text for w in topic[:1]):
+            quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
+            return picks[: PARAMS.single_limit - 1] + [Pick(h, quote, "local rule", score)]
+    return picks
 
 
 def lead_units_only(picks: list[Pick], ask: Ask) -> list[Pick]:
