@@ -447,6 +447,28 @@ def test_another_provinces_practice_comes_with_the_local_rule_on_the_same_topic(
     assert len(rows) > 20 and both >= 8, both
 
 
+def test_a_question_about_a_documents_basis_quotes_its_preamble(qa):
+    """「…是依据哪个文件制定的」: a document's preamble names what it follows (为贯彻落实《…》); for the
+    documents of the real corpus whose preamble does, the answer quotes that sentence, cited."""
+    import re
+
+    from qa_service.corpus.sentences import split_sentences
+
+    docs, answered = 0, 0
+    for d in qa.index.documents:
+        pre = [i for i in qa.index.items if i.doc_id == d.id and i.kind in ("preamble", "notice")]
+        named = [s for i in pre for s in split_sentences(i.text) if "《" in s]
+        if not named:
+            continue
+        docs += 1
+        a = qa.ask(f"{d.attachment_title or d.title}是依据哪个文件制定的")
+        basis = re.findall(r"《[^》]+》", named[0])
+        if any(b in a.answer for b in basis):
+            answered += 1
+            assert any(qa.index.items_by_id[c.item_id].kind in ("preamble", "notice") for c in a.citations), a.answer
+    assert docs >= 5 and answered >= 0.85 * docs, (answered, docs)
+
+
 # -- the composer's parameters -----------------------------------------------------------
 def test_every_compose_parameter_says_why():
     """A floor or bonus without its reason gets tuned blind: each field of the parameter

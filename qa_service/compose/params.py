@@ -76,6 +76,8 @@ class ComposeParams:
     lead_asked: str = CUES["lead"]
     # the header's own facts are asked (文号, issuer, date): the header answers, not another clause
     header_asked: str = CUES["header"]
+    # 依据哪个文件: the document's preamble names what it follows (为贯彻落实《…》（国办发〔2022〕35号）)
+    basis_asked: str = CUES["basis"]
     # a sentence naming materials or a form (《用气申请表》) answers 要交什么
     material_words: str = CUES["material"]
     # compare / list questions: several places' or documents' rules, one clause each

@@ -190,11 +190,27 @@ def document_items(picks: list[Pick], ask: Ask) -> list[Pick]:
     same_doc = [h for h in ask.result.hits[: PARAMS.same_doc_depth] if h.document.id == doc.id and h.item.id not in used]
     if "goal" in ask.intents and out[0].hit.item.kind in GOAL_KINDS:
         return _goal_items(out, same_doc)
+    # the preamble that names the basis ranks low (it shares only the document's name): look through the whole pool
+    pool = [h for h in ask.result.hits if h.document.id == doc.id and h.item.id not in used]
+    if re.search(PARAMS.basis_asked, ask.plan.normalized) and (basis := _basis(out, pool)):
+        return basis
     if all(p.hit.item.kind == "header" for p in out) and not re.search(PARAMS.header_asked, ask.plan.normalized):
         # the clause answers (有效期三年); the header only repeats the document's facts,
         # which every citation carries anyway
         return _clause_asked_about(doc, same_doc, ask) or out
     return out
+
+
+def _basis(out: list[Pick], same_doc: list[Hit]) -> list[Pick]:
+    """依据哪个文件: the document's header and the preamble sentence that names the documents it
+    follows (《…》 with their 文号); nothing when the document's preamble names none."""
+    for h in [p.hit for p in out] + same_doc:
+        if h.item.kind in ("preamble", "notice"):
+            named = [s for s in split_sentences(h.item.text) if "《" in s]
+            if named:
+                headers = [p for p in out if p.hit.item.kind == "header"][:1]
+                return headers + [Pick(h, named[0], "basis", 0.0)]
+    return []
 
 
 def _goal_items(out: list[Pick], same_doc: list[Hit]) -> list[Pick]:
