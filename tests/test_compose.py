@@ -386,6 +386,25 @@ def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa
     assert "10月底" in a.answer, a.answer
 
 
+def test_a_which_day_question_quotes_the_sentence_with_the_day(qa):
+    """「…每月几号前报」: the sentence setting a day (每月19日前, 12月10日前) answers, wherever it
+    stands in its clause. Over the real clauses setting such a day, asked by their headings."""
+    import re
+    from collections import Counter
+
+    titles = Counter(i.title for i in qa.index.items)
+    # headings proper (强化宣传引导), not a paragraph's first words cut with …
+    items = [i for i in qa.index.items if i.title and len(i.title) <= 20 and not i.title.endswith("…") and titles[i.title] == 1
+             and re.search(r"\d+[日号]前", i.text)]
+    cited = 0
+    for it in items[:12]:
+        a = qa.ask(f"{it.title}几号前要报")
+        if any(c.item_id == it.id for c in a.citations):
+            cited += 1
+            assert any(d in a.answer for d in re.findall(r"\d+[日号]前", it.text)), (it.title, a.answer)
+    assert len(items) >= 3 and cited >= 0.6 * min(12, len(items)), (cited, len(items))
+
+
 def test_a_when_question_about_a_task_gives_its_deadline_note(qa):
     """Task lists set a 完成时限 in the clause's note, which the quoted sentence leaves out: every
     item with such a note, asked 「<its heading>什么时候完成」, gets the note's deadline, cited."""
