@@ -495,7 +495,8 @@ def log_downvoted(
 # -- evaluation --------------------------------------------------------------------
 @eval_app.command("calibrate")
 def eval_calibrate(
-    gold: list[Path] = typer.Option([Path("eval/gold.jsonl"), Path("eval/gold-train2.jsonl"), Path("eval/oos-train.jsonl")], "--gold",
+    gold: list[Path] = typer.Option([Path("eval/gold.jsonl"), Path("eval/gold-train2.jsonl"), Path("eval/gold-train3.jsonl"),
+                                        Path("eval/oos-train.jsonl"), Path("eval/oos-train2.jsonl")], "--gold",
                                     help="training gold files (answerable and out_of_scope); never a frozen set"),
     check: Optional[Path] = typer.Option(None, "--check", help="held-out gold questions to report on"),
     pseudo: int = typer.Option(150, help="clause headings used as extra answerable questions"),

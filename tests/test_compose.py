@@ -203,6 +203,9 @@ def test_followup_resolve(question, history, expected):
     ("咸阳的文件写的一样吗", ["用水报装要几个工作日"], "用水报装 咸阳的文件写的一样吗"),
     # a topic of its own stands alone
     ("咸阳用气报装要几天", ["用水报装要几个工作日"], "咸阳用气报装要几天"),
+    # a turn opening with a demonstrative speaks of the earlier topic, even when it names a unit
+    ("这个归市场监管局哪个处管", ["个体户转成企业要多久"], "个体户转成企业 这个归市场监管局哪个处管"),
+    ("这些能在秦务员app上办吗", ["西安不动产登记要几天"], "西安不动产登记 这些能在秦务员app上办吗"),
 ])
 def test_followup_resolve_with_the_corpus_topics(qa, question, history, expected):
     assert resolve(question, history, has_topic=qa.retriever.names_topic) == expected
@@ -381,6 +384,108 @@ def test_a_long_clause_gives_its_deadlines_to_a_when_question_not_its_heading(qa
     a = qa.ask("咸阳推出的新一批一件事一次办，几月份全流程上线运行")
     assert_well_cited(a)
     assert "10月底" in a.answer, a.answer
+
+
+def test_a_which_day_question_quotes_the_sentence_with_the_day(qa):
+    """「…每月几号前报」: the sentence setting a day (每月19日前, 12月10日前) answers, wherever it
+    stands in its clause. Over the real clauses setting such a day, asked by their headings."""
+    import re
+    from collections import Counter
+
+    titles = Counter(i.title for i in qa.index.items)
+    # headings proper (强化宣传引导), not a paragraph's first words cut with …
+    items = [i for i in qa.index.items if i.title and len(i.title) <= 20 and not i.title.endswith("…") and titles[i.title] == 1
+             and re.search(r"\d+[日号]前", i.text)]
+    cited = 0
+    for it in items[:12]:
+        a = qa.ask(f"{it.title}几号前要报")
+        if any(c.item_id == it.id for c in a.citations):
+            cited += 1
+            assert any(d in a.answer for d in re.findall(r"\d+[日号]前", it.text)), (it.title, a.answer)
+    assert len(items) >= 3 and cited >= 0.6 * min(12, len(items)), (cited, len(items))
+
+
+def test_a_when_question_about_a_task_gives_its_deadline_note(qa):
+    """Task lists set a 完成时限 in the clause's note, which the quoted sentence leaves out: every
+    item with such a note, asked 「<its heading>什么时候完成」, gets the note's deadline, cited."""
+    import random
+
+    from collections import Counter
+
+    titles = Counter(i.title for i in qa.index.items)  # a heading two documents share asks about both
+    items = [i for i in qa.index.items if i.responsibility.deadline and i.title and 6 <= len(i.title) <= 30 and titles[i.title] == 1]
+    with_note = 0
+    for it in random.Random(7).sample(items, 12):
+        a = qa.ask(f"{it.title}什么时候完成")
+        notes = [(n, qa.index.items_by_id[c.item_id].responsibility.deadline) for n, c in enumerate(a.citations, start=1)]
+        first = next(((n, d) for n, d in notes if d), None)
+        if first is None:
+            assert "完成时限" not in a.answer, a.answer  # the cited clauses set none: no deadline is made up
+            continue
+        assert f"完成时限：{first[1]}[{first[0]}]" in a.answer, (it.title, a.answer)
+        with_note += 1
+    assert with_note >= 8 and len(items) > 20, with_note
+
+
+def test_a_heading_is_never_quoted_alone(qa):
+    """「一码管地是啥意思」: the clause's heading only repeats the question; what is done is in the
+    sentence after it. Asked by their headings, long clauses of the real corpus are quoted with more."""
+    import random
+
+    items = [i for i in qa.index.items if i.title and len(i.text) > 120 and i.text.startswith(i.title + "。")]
+    import re
+
+    quoted = 0
+    for it in random.Random(11).sample(items, 10):
+        a = qa.ask(f"{it.title}是啥意思")
+        for quote, n in re.findall(r"：([^：\n]+?)\[(\d+)\]$", a.answer, flags=re.M):
+            title = qa.index.items_by_id[a.citations[int(n) - 1].item_id].title or ""
+            assert quote.rstrip("。") != title.rstrip("。"), (it.title, a.answer)
+            quoted += 1
+    assert len(items) > 100 and quoted >= 10
+
+
+def test_another_provinces_practice_comes_with_the_local_rule_on_the_same_topic(qa):
+    """Asked by their headings (落实“首违不罚”制度), the 省外经验 rows of 陕发改营商〔2023〕782号 answer
+    first; where a Shaanxi rule on the topic is close behind, it is cited too, and only the
+    other province's line carries the 省外经验 label."""
+    from qa_service.models import Scope
+
+    rows = [i for i in qa.index.items if i.scope == Scope.other_province and i.title]
+    both = 0
+    for row in rows:
+        a = qa.ask(row.title)
+        scopes = [qa.index.items_by_id[c.item_id].scope for c in a.citations]
+        if not scopes or scopes[0] != Scope.other_province:
+            continue
+        if Scope.rule in scopes:
+            both += 1
+            n = scopes.index(Scope.rule) + 1
+            local = [ln for ln in a.answer.splitlines() if ln.endswith(f"[{n}]")]
+            assert local and not any("省外经验" in ln for ln in local), a.answer
+    assert len(rows) > 20 and both >= 8, both
+
+
+def test_a_question_about_a_documents_basis_quotes_its_preamble(qa):
+    """「…是依据哪个文件制定的」: a document's preamble names what it follows (为贯彻落实《…》); for the
+    documents of the real corpus whose preamble does, the answer quotes that sentence, cited."""
+    import re
+
+    from qa_service.corpus.sentences import split_sentences
+
+    docs, answered = 0, 0
+    for d in qa.index.documents:
+        pre = [i for i in qa.index.items if i.doc_id == d.id and i.kind in ("preamble", "notice")]
+        named = [s for i in pre for s in split_sentences(i.text) if "《" in s]
+        if not named:
+            continue
+        docs += 1
+        a = qa.ask(f"{d.attachment_title or d.title}是依据哪个文件制定的")
+        basis = re.findall(r"《[^》]+》", named[0])
+        if any(b in a.answer for b in basis):
+            answered += 1
+            assert any(qa.index.items_by_id[c.item_id].kind in ("preamble", "notice") for c in a.citations), a.answer
+    assert docs >= 5 and answered >= 0.85 * docs, (answered, docs)
 
 
 # -- the composer's parameters -----------------------------------------------------------

@@ -31,6 +31,7 @@ from .select import (
     document_items,
     lead_units_only,
     names_document,
+    local_rule_too,
     one_per_region,
     other_documents_figures,
     quote_candidates,
@@ -56,7 +57,7 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
             return figure_reply(question, result, fa, hotline)
     ask = read_question(question, result)
     picks = quote_candidates(ask, candidates(ask))
-    for step in (one_per_region, lead_units_only, document_items):
+    for step in (one_per_region, local_rule_too, lead_units_only, document_items):
         picks = step(picks, ask)
     if picks and ask.wants_figure:
         # the topic is read off the best clause before it may be dropped for one that gives a figure

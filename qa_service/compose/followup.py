@@ -12,6 +12,8 @@ itself: the topic (when only a region is new) or the region and what was asked
 '企业开办要几天'
 >>> resolve("要交什么材料", ["西安用气报装多久"], has_topic=lambda q: "报装" in q)
 '西安用气报装 要交什么材料'
+>>> resolve("这个找市场监管局哪个处办", ["个体户转企业要多久"], has_topic=lambda q: True)   # 这个: the earlier topic
+'个体户转企业 这个找市场监管局哪个处办'
 >>> resolve("那注销呢？", ["企业开办" * 30, "甲" * 40], has_topic=lambda q: "注销" in q, context_chars=10)   # the topic comes first
 '注销 企业开办企业开办企业'
 """
@@ -25,6 +27,7 @@ from ..retrieve.query import INTENTS, REGIONS, analyze
 
 _LEAD = re.compile(lexicon.cues()["followup_lead"])
 _TAIL = re.compile(lexicon.cues()["followup_tail"])
+_ANAPHOR = re.compile(lexicon.cues()["anaphor"])  # 这个找哪个处: 这个 is the previous turn's topic
 _MODAL = lexicon.cues()["modal"]  # 要/需要/能 before what was asked (要几天) goes with it
 
 
@@ -69,7 +72,7 @@ def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] 
     # the previous turn may itself lean on the one before it
     prev = resolve(turns[-1], turns[:-1], has_topic, context_chars)[:context_chars]
     if not is_followup(question):
-        if has_topic is not None and not has_topic(question):
+        if (has_topic is not None and not has_topic(question)) or _ANAPHOR.match(question.strip()):
             return f"{_previous_topic(prev, question)} {question}".strip()
         return question
     core = _core(question)

@@ -40,6 +40,7 @@ class ComposeParams:
     single_limit: int = 3  # one thing asked: the best clause and at most two near-ties; more repeat the same rule
     max_figure_sources: int = 6  # a time/amount question may cite more documents, one per distinct figure
     several_floor: float = 0.6  # several places asked about: a clause under 60% of the best one is not cited
+    local_rule_floor: float = 0.6  # 省外经验 answered first: a Shaanxi rule this close (as for several places) is cited too
     near_tie: float = 0.85  # one thing asked about: only clauses nearly as good as the best one are cited too
     several_sentence_floor: float = 0.5  # several places: another place's sentence shares fewer words (not the place name)
     near_tie_sentence_floor: float = 0.8  # one thing asked: a second clause's sentence must say nearly as much as the first's
@@ -78,6 +79,8 @@ class ComposeParams:
     lead_asked: str = CUES["lead"]
     # the header's own facts are asked (文号, issuer, date): the header answers, not another clause
     header_asked: str = CUES["header"]
+    # 依据哪个文件: the document's preamble names what it follows (为贯彻落实《…》（国办发〔2022〕35号）)
+    basis_asked: str = CUES["basis"]
     # a sentence naming materials or a form (《用气申请表》) answers 要交什么
     material_words: str = CUES["material"]
     # compare / list questions: several places' or documents' rules, one clause each

@@ -51,7 +51,14 @@ def sentence_score(sentence: str, terms: list[str], intents: set[str]) -> float:
 
 
 def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = PARAMS.quote_sentences,
-                   max_chars: int = PARAMS.quote_chars) -> tuple[str, float]:
+                   max_chars: int = PARAMS.quote_chars, title: str = "") -> tuple[str, float]:
+    """The clause's best one or two sentences, in the clause's order, and the best one's score.
+    A clause's heading names what it is about, the sentence after it what is done: the heading
+    (``title``) is never quoted alone.
+
+    >>> best_sentences("全面推广一码管地。" + "对全市所有宗地统一赋码，" * 8 + "实现全业务一码管地。", ["一码管地"], set(), title="全面推广一码管地")[0][:14]
+    '全面推广一码管地。对全市所有'
+    """
     sents = split_sentences(text)
     if len(text) <= PARAMS.quote_whole_chars or len(sents) == 1:
         return text, sentence_score(text, terms, intents)
@@ -61,6 +68,8 @@ def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = 
     for sc, k, s in scored[1:limit]:
         if sc >= PARAMS.second_sentence_share * best and sc > 0 and sum(len(c[2]) for c in chosen) + len(s) <= max_chars:
             chosen.append((sc, k, s))
+    if title and len(chosen) == 1 and chosen[0][1] == 0 and sents[0].rstrip("。；;：:") == title.rstrip("。；;：:"):
+        chosen.append(next(c for c in scored if c[1] == 1))  # the heading alone says nothing done
     chosen.sort(key=lambda c: c[1])  # keep the clause's own order
     return "".join(c[2] for c in chosen), best
 

@@ -55,6 +55,8 @@ def render(question: str, result: SearchResult, picks: list[Pick], units: set[st
         lines.append(who)
     if "doc" in intents and (doc := doc_line(picks)):
         lines.append(doc)
+    if "when" in intents and "who" not in intents and (when := when_line(picks)):
+        lines.append(when)
     several_docs = len({p.hit.document.id for p in picks}) > 1
     for n, p in enumerate(picks, start=1):
         if p.hit.item.kind == "header" and "doc" in intents:
@@ -149,6 +151,15 @@ def who_line(picks: list[Pick]) -> str | None:
             if r.deadline:
                 line += f"；完成时限：{r.deadline}"
             return line + f"[{n}]"
+    return None
+
+
+def when_line(picks: list[Pick]) -> str | None:
+    """完成时限 … from the first cited clause whose responsibility note sets one: a task list
+    answers 啥时候完成 in that note, which the quoted sentences leave out."""
+    for n, p in enumerate(picks, start=1):
+        if deadline := p.hit.item.responsibility.deadline:
+            return f"完成时限：{deadline}[{n}]"
     return None
 
 

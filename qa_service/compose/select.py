@@ -5,6 +5,7 @@ best sentences); every later step takes the list and returns the list, and does 
 when the question is not of its kind:
 
     one_per_region     西安和渭滨区都说说: the best clause of each place asked about
+    local_rule_too     the best clause is 省外经验: a Shaanxi rule on the topic is cited beside it
     lead_units_only    哪个部门牵头: the clauses whose notes name the units
     document_items     a question about one document: its header, goals or the clause asked about
     answering_figures  多久 / 多少: the clauses that give such a figure for the topic
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..models import Hit
+from ..models import Hit, Scope
 from ..retrieve.retriever import SearchResult
 from .params import PARAMS
 from .picks import Pick
@@ -127,7 +128,7 @@ def quote_candidates(ask: Ask, hits: list[Hit]) -> list[Pick]:
     for h in hits:
         if ask.several and any(p.hit.document.id == h.document.id for p in picks) and len(hits) > limit:
             continue  # several places asked about: one clause per document first
-        quote, score = best_sentences(h.item.text, ask.terms, ask.intents)
+        quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
         if best is None:
             best = score
         elif score < sentence_floor * best:
@@ -155,6 +156,21 @@ def one_per_region(picks: list[Pick], ask: Ask) -> list[Pick]:
     return out or picks
 
 
+def local_rule_too(picks: list[Pick], ask: Ask) -> list[Pick]:
+    """The best clause is another province's practice (省外经验): a Shaanxi rule on the same topic,
+    close behind, is cited beside it — the asker lives under the local rule, the other is reference."""
+    if not picks or picks[0].hit.item.scope != Scope.other_province or ask.plan.foreign_regions:
+        return picks
+    if any(p.hit.item.scope == Scope.rule for p in picks):
+        return picks
+    topic = best_topic(ask, picks[0].hit)
+    for h in ask.result.hits[: PARAMS.candidate_depth]:
+        if h.item.scope == Scope.rule and h.score >= PARAMS.local_rule_floor * ask.top and all(w in h.item.text for w in topic[:1]):
+            quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
+            return picks[: PARAMS.single_limit - 1] + [Pick(h, quote, "local rule", score)]
+    return picks
+
+
 def lead_units_only(picks: list[Pick], ask: Ask) -> list[Pick]:
     """哪个部门牵头: the clauses whose notes name the units answer; the rest are noise."""
     if not picks or "who" not in ask.intents or ask.several or not re.search(PARAMS.lead_asked, ask.question):
@@ -174,11 +190,27 @@ def document_items(picks: list[Pick], ask: Ask) -> list[Pick]:
     same_doc = [h for h in ask.result.hits[: PARAMS.same_doc_depth] if h.document.id == doc.id and h.item.id not in used]
     if "goal" in ask.intents and out[0].hit.item.kind in GOAL_KINDS:
         return _goal_items(out, same_doc)
+    # the preamble that names the basis ranks low (it shares only the document's name): look through the whole pool
+    pool = [h for h in ask.result.hits if h.document.id == doc.id and h.item.id not in used]
+    if re.search(PARAMS.basis_asked, ask.plan.normalized) and (basis := _basis(out, pool)):
+        return basis
     if all(p.hit.item.kind == "header" for p in out) and not re.search(PARAMS.header_asked, ask.plan.normalized):
         # the clause answers (有效期三年); the header only repeats the document's facts,
         # which every citation carries anyway
         return _clause_asked_about(doc, same_doc, ask) or out
     return out
+
+
+def _basis(out: list[Pick], same_doc: list[Hit]) -> list[Pick]:
+    """依据哪个文件: the document's header and the preamble sentence that names the documents it
+    follows (《…》 with their 文号); nothing when the document's preamble names none."""
+    for h in [p.hit for p in out] + same_doc:
+        if h.item.kind in ("preamble", "notice"):
+            named = [s for s in split_sentences(h.item.text) if "《" in s]
+            if named:
+                headers = [p for p in out if p.hit.item.kind == "header"][:1]
+                return headers + [Pick(h, named[0], "basis", 0.0)]
+    return []
 
 
 def _goal_items(out: list[Pick], same_doc: list[Hit]) -> list[Pick]:
@@ -197,7 +229,7 @@ def _clause_asked_about(doc, same_doc: list[Hit], ask: Ask) -> list[Pick]:
              and not (doc.attachment_title and t in doc.attachment_title)]
     for h in same_doc:
         if h.item.kind != "header" and any(t in h.item.text for t in asked):
-            quote, score = best_sentences(h.item.text, asked, ask.intents)
+            quote, score = best_sentences(h.item.text, asked, ask.intents, title=h.item.title or "")
             return [Pick(h, quote, "clause asked about", score)]
     return []
 
@@ -226,7 +258,7 @@ def _rescued_figure(picks: list[Pick], ask: Ask, topic: list[str]) -> list[Pick]
             break
         if h.item.id in used:
             continue
-        quote, score = best_sentences(h.item.text, ask.terms, ask.intents)
+        quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
         # another clause's figure answers only if it names every topic word of the question (上市, not just 奖励)
         if topic_figure(quote, topic, ask.units, ask.plan.normalized) and all(w in h.item.text for w in rarest):
             return [Pick(h, quote, "figure close behind", score)]

@@ -6,6 +6,8 @@
 [('0.5个工作日', 'days'), ('68小时', 'hours'), ('1%', 'percent')]
 >>> [(f.value, f.unit_class) for f in figures("2023年底前设立单次不超过3年的休眠期")]
 [('3年', 'years')]
+>>> [(f.value, f.unit_class) for f in figures("每月19日前报送工作进展")]   # a reporting deadline answers 几号前报
+[('19日前', 'date')]
 >>> [(f.value, f.unit_class) for f in figures("满足100万个以上用户，新增2万家，奖励10万元")]
 [('100万个', 'count'), ('2万家', 'count'), ('10万元', 'money')]
 """
@@ -24,6 +26,7 @@ UNITS: list[tuple[str, str]] = [
     (r"天", "days"),
     (r"个月", "months"),
     (r"月(?:底|末|上旬|中旬|下旬)", "date"),  # 6月底前: a deadline, for 啥时候 questions
+    (r"[日号](?:前|之前)", "date"),  # 每月19日前, 12月10日前报送: a reporting deadline
     (r"年", "years"),
     (r"%", "percent"),
     (r"万元|亿元|元", "money"),

@@ -104,6 +104,9 @@ class Retriever:
         self._tags = _word_tags()  # jieba's dictionary tags: a lookup, no tagging on the hot path
         self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
         self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
+        # a word the corpus never uses weighs as one that occurs in a single clause (the IDF
+        # ceiling), not more: an everyday word (撑不住, 拿到) would otherwise outweigh the topic
+        self._idf_ceiling = max(index.bm25.idf.values(), default=9.0)
         self._fulltext = "".join(i.text for i in items) + "".join(d.title + (d.attachment_title or "") for d in index.documents)
         freq = _general_counts()  # jieba's own counts: the domain dictionary gives its terms made-up ones
         self.typos = TypoCorrector((w for w in index.bm25.idf if not w.startswith(BIGRAM)), frequency=lambda w: freq.get(w, 0),
@@ -275,11 +278,11 @@ class Retriever:
         topic = self.topic(plan)
         idf = self.index.bm25.idf
         texts = [passage_text(h.document, h.item) for h in hits[:3]]
-        per_clause = [coverage(topic.words, idf, t, topic.variants) for t in texts]
+        per_clause = [coverage(topic.words, idf, t, topic.variants, self._idf_ceiling) for t in texts]
         return Features(
             cos=float(dense.max()),
             cover=max(per_clause, default=0.0),
-            cover3=coverage(topic.words, idf, "".join(texts), topic.variants),
+            cover3=coverage(topic.words, idf, "".join(texts), topic.variants, self._idf_ceiling),
             keyword=hits[0].keyword if hits else 0.0,
             foreign=bool(plan.foreign_regions and not plan.regions),
             absent=topic.absent(self._fulltext),
