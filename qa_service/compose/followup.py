@@ -8,6 +8,8 @@ itself: the topic (when only a region is new) or the region and what was asked
 '西咸新区 用水报装多久'
 >>> resolve("那注销呢？", ["企业开办要几天"])
 '注销 要几天'
+>>> resolve("您好，西咸新区呢？", ["用水报装多久"])   # a greeting changes nothing
+'西咸新区 用水报装多久'
 >>> resolve("企业开办要几天", ["用水报装多久"])
 '企业开办要几天'
 >>> resolve("要交什么材料", ["西安用气报装多久"], has_topic=lambda q: "报装" in q)
@@ -23,7 +25,7 @@ import re
 from typing import Callable
 
 from .. import lexicon
-from ..retrieve.query import INTENTS, REGIONS, analyze
+from ..retrieve.query import INTENTS, REGIONS, analyze, normalize_query
 
 _LEAD = re.compile(lexicon.cues()["followup_lead"])
 _TAIL = re.compile(lexicon.cues()["followup_tail"])
@@ -71,11 +73,12 @@ def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] 
         return question
     # the previous turn may itself lean on the one before it
     prev = resolve(turns[-1], turns[:-1], has_topic, context_chars)[:context_chars]
-    if not is_followup(question):
-        if (has_topic is not None and not has_topic(question)) or _ANAPHOR.match(question.strip()):
+    bare = normalize_query(question)  # 您好，/ 测试： before 那些… must not hide that the turn leans on the last one
+    if not is_followup(bare):
+        if (has_topic is not None and not has_topic(question)) or _ANAPHOR.match(bare):
             return f"{_previous_topic(prev, question)} {question}".strip()
         return question
-    core = _core(question)
+    core = _core(bare)
     new = analyze(core)
     rest = _strip_regions(core)
     if new.regions and not rest:

@@ -81,12 +81,18 @@ def _t2s():
 def normalize_query(q: str) -> str:
     """Full-width -> half-width (NFKC), traditional -> simplified, no control characters, no
     greeting or label around the question (测试：, 请问, 谢谢), English glossary words in the
-    documents' Chinese (license -> 营业执照)."""
+    documents' Chinese (license -> 营业执照), no closing punctuation.
+
+    >>> normalize_query("测试：企业开办要几天？谢谢！") == normalize_query("企业开办要几天") == "企业开办要几天"
+    True
+    """
     q = unicodedata.normalize("NFKC", q)
     q = "".join(ch for ch in q if ch.isprintable() or ch in " \t")
     q = _t2s().convert(re.sub(r"\s+", " ", q).strip())
     prefix, suffix = _fillers()
     core = suffix.sub("", prefix.sub("", q)).strip() or q
+    # closing punctuation says nothing the words do not: 「…咋说的？」 is 「…咋说的」 to the model
+    core = core.rstrip("？?。！!～~ ") or core
     return lexicon.translate_english(core)
 
 
