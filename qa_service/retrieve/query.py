@@ -12,7 +12,7 @@ uses is data in ``qa_service/lexicon/``, each entry with its source.
 >>> analyze("北京落户需要什么条件").foreign_regions
 ['北京']
 >>> analyze("測試：企業開辦要幾天？謝謝").normalized
-'企业开办要几天?'
+'企业开办要几天'
 """
 from __future__ import annotations
 
