@@ -488,6 +488,17 @@ def test_a_question_about_a_documents_basis_quotes_its_preamble(qa):
     assert docs >= 5 and answered >= 0.85 * docs, (answered, docs)
 
 
+def test_a_question_about_a_documents_aim_is_answered_by_its_goals_or_preamble(qa):
+    """「…想把营商环境搞成啥样」 asks for a plan's aim: its goal items, or the preamble stating it,
+    answer before a measure that only repeats the question's words (10 of the 16 documents; 6 before)."""
+    aims = 0
+    for d in qa.index.documents:
+        a = qa.ask(f"{d.attachment_title or d.title}想把营商环境搞成啥样")
+        kinds = [qa.index.items_by_id[c.item_id].kind for c in a.citations]
+        aims += bool(kinds) and kinds[0] in ("goal", "header", "preamble")
+    assert aims >= 9, aims
+
+
 # -- the composer's parameters -----------------------------------------------------------
 def test_every_compose_parameter_says_why():
     """A floor or bonus without its reason gets tuned blind: each field of the parameter

@@ -188,7 +188,11 @@ def document_items(picks: list[Pick], ask: Ask) -> list[Pick]:
     out = [p for p in picks if p.hit.document.id == doc.id]
     used = {p.hit.item.id for p in out}
     same_doc = [h for h in ask.result.hits[: PARAMS.same_doc_depth] if h.document.id == doc.id and h.item.id not in used]
-    if "goal" in ask.intents and out[0].hit.item.kind in GOAL_KINDS:
+    # 搞成啥样: the document's goal items (or its preamble, which states the aim) answer, even
+    # when a measure that repeats the question's words ranks first — unless something else is
+    # asked too (谁牵头…跟上级目标不一致按哪个: the clause asked about answers)
+    if "goal" in ask.intents and (out[0].hit.item.kind in GOAL_KINDS
+                                  or (ask.intents == {"goal"} and any(h.item.kind in GOAL_KINDS for h in same_doc[:3]))):
         return _goal_items(out, same_doc)
     # the preamble that names the basis ranks low (it shares only the document's name): look through the whole pool
     pool = [h for h in ask.result.hits if h.document.id == doc.id and h.item.id not in used]
@@ -216,6 +220,8 @@ def _basis(out: list[Pick], same_doc: list[Hit]) -> list[Pick]:
 def _goal_items(out: list[Pick], same_doc: list[Hit]) -> list[Pick]:
     out = [p for p in out if p.hit.item.kind in GOAL_KINDS]
     goals = [h for h in same_doc if h.item.kind == "goal"]
+    if not out and not goals:  # no goal item: the preamble states the aim (为…营造一流营商环境)
+        goals = [h for h in same_doc if h.item.kind == "preamble"][:1]
     out += [Pick(h, h.item.text, "goal item") for h in goals[: max(0, PARAMS.goal_items - len(out))]]
     # a goal paragraph is one statement of targets (2020年…2021年…2022年…): quote it whole
     return [replace(p, sentence=p.hit.item.text)
