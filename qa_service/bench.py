@@ -81,7 +81,7 @@ def bench_retrieval(settings: Settings, questions: list[str], cold: bool = True,
         out["items"] = m["item_count"]
         t = time.perf_counter()
         idx = load_index(s)
-        r = Retriever(idx, load_embedder(s.embedding_model, s.embed_threads, s.query_threads), s)
+        r = Retriever(idx, load_embedder(s.embedding_model, s.embed_threads, s.query_threads, s.fast_engine), s)
         out["load_s"] = round(time.perf_counter() - t, 2)
         for q in questions[:5]:
             r.search(q)  # warm-up

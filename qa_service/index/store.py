@@ -218,7 +218,7 @@ def _build_index(settings: Settings, *, corpus: Corpus | None, embedder: Embedde
         corpus = corpus or load_corpus(settings.corpus_dir)
         if not corpus.items:
             raise IndexUnavailable("empty_corpus", f"语料为空，无法建索引：{settings.corpus_dir}", "the corpus has no items to index")
-        embedder = embedder or load_embedder(settings.embedding_model, settings.embed_threads)
+        embedder = embedder or load_embedder(settings.embedding_model, settings.embed_threads, fast_engine=settings.fast_engine)
         docs = {d.id: d for d in corpus.documents}
         # retired and replaced documents stay listed (documents.json) but are no longer answered
         items = [i for i in corpus.items if docs[i.doc_id].answerable]

@@ -117,7 +117,7 @@ class Retriever:
     @classmethod
     def from_settings(cls, settings: Settings, progress: bool = False) -> "Retriever":
         index = ensure_index(settings, progress=progress)
-        return cls(index, load_embedder(settings.embedding_model, settings.embed_threads, settings.query_threads), settings)
+        return cls(index, load_embedder(settings.embedding_model, settings.embed_threads, settings.query_threads, settings.fast_engine), settings)
 
     # -- filters ---------------------------------------------------------------
     def known_regions(self) -> list[str]:

