@@ -194,10 +194,10 @@ def document_items(picks: list[Pick], ask: Ask) -> list[Pick]:
     if "goal" in ask.intents and (out[0].hit.item.kind in GOAL_KINDS
                                   or (ask.intents == {"goal"} and any(h.item.kind in GOAL_KINDS for h in same_doc[:3]))):
         return _goal_items(out, same_doc)
-    # the preamble that names the basis ranks low (it shares only the document's name): look through the whole pool
-    pool = [h for h in ask.result.hits if h.document.id == doc.id and h.item.id not in used]
-    if re.search(PARAMS.basis_asked, ask.plan.normalized) and (basis := _basis(out, pool)):
-        return basis
+    if re.search(PARAMS.basis_asked, ask.plan.normalized):
+        # the preamble that names the basis ranks low (it shares only the document's name): the whole pool
+        if basis := _basis(out, [h for h in ask.result.hits if h.document.id == doc.id and h.item.id not in used]):
+            return basis
     if all(p.hit.item.kind == "header" for p in out) and not re.search(PARAMS.header_asked, ask.plan.normalized):
         # the clause answers (有效期三年); the header only repeats the document's facts,
         # which every citation carries anyway
