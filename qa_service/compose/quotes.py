@@ -51,7 +51,7 @@ def sentence_score(sentence: str, terms: list[str], intents: set[str]) -> float:
 
 
 def best_sentences(text: str, terms: list[str], intents: set[str], limit: int = PARAMS.quote_sentences,
-                   max_chars: int = PARAMS.quote_chars, title: str = "") -> tuple[str, float]:
+                   max_chars: int = PARAMS.quote_chars, title: str | None = None) -> tuple[str, float]:
     """The clause's best one or two sentences, in the clause's order, and the best one's score.
     A clause's heading names what it is about, the sentence after it what is done: the heading
     (``title``) is never quoted alone.

@@ -128,7 +128,7 @@ def quote_candidates(ask: Ask, hits: list[Hit]) -> list[Pick]:
     for h in hits:
         if ask.several and any(p.hit.document.id == h.document.id for p in picks) and len(hits) > limit:
             continue  # several places asked about: one clause per document first
-        quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
+        quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title)
         if best is None:
             best = score
         elif score < sentence_floor * best:
@@ -165,8 +165,8 @@ def local_rule_too(picks: list[Pick], ask: Ask) -> list[Pick]:
         return picks
     topic = best_topic(ask, picks[0].hit)
     for h in ask.result.hits[: PARAMS.candidate_depth]:
-        if h.item.scope == Scope.rule and h.score >= PARAMS.local_rule_floor * ask.top and all(w in h.item.text for w in topic[:1]):
-            quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
+        if h.item.scope == Scope.rule and h.score >= PARAMS.local_rule_floor * ask.top and (not topic or topic[0] in h.item.text):
+            quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title)
             return picks[: PARAMS.single_limit - 1] + [Pick(h, quote, "local rule", score)]
     return picks
 
@@ -235,7 +235,7 @@ def _clause_asked_about(doc, same_doc: list[Hit], ask: Ask) -> list[Pick]:
              and not (doc.attachment_title and t in doc.attachment_title)]
     for h in same_doc:
         if h.item.kind != "header" and any(t in h.item.text for t in asked):
-            quote, score = best_sentences(h.item.text, asked, ask.intents, title=h.item.title or "")
+            quote, score = best_sentences(h.item.text, asked, ask.intents, title=h.item.title)
             return [Pick(h, quote, "clause asked about", score)]
     return []
 
@@ -264,7 +264,7 @@ def _rescued_figure(picks: list[Pick], ask: Ask, topic: list[str]) -> list[Pick]
             break
         if h.item.id in used:
             continue
-        quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title or "")
+        quote, score = best_sentences(h.item.text, ask.terms, ask.intents, title=h.item.title)
         # another clause's figure answers only if it names every topic word of the question (上市, not just 奖励)
         if topic_figure(quote, topic, ask.units, ask.plan.normalized) and all(w in h.item.text for w in rarest):
             return [Pick(h, quote, "figure close behind", score)]
