@@ -286,8 +286,10 @@ def _one_family_one_case(figs: list[RawFigure]) -> None:
     for f in figs:
         if f.kind == "date":
             continue
+        # the words as printed: a qualifier read out of both phrases (年平均) is part of their shared head
+        said, said_before = f.qualifier + f.measure, prev.qualifier + prev.measure if prev else ""
         if prev is not None and prev.subcase and not f.subcase and f.measure != prev.measure \
-                and len(os.path.commonprefix([f.measure, prev.measure])) >= 4:
+                and len(os.path.commonprefix([said, said_before])) >= 4:
             f.subcase = prev.subcase
         prev = f
 

@@ -45,7 +45,7 @@ def comparison_class(unit_class: str) -> str:
     return "项" if unit_class in ITEM_CLASSES else unit_class
 
 
-def normalized_measure(measure: str, key: str | None, subcase: str, unit_class: str, after: str) -> str:
+def normalized_measure(measure: str, key: str | None, subcase: str, unit_class: str, after: str, qualifier: str = "") -> str:
     """The measure's key across documents: the lexicon's key if it has one, else its own words,
     normalized (module docstring). ``after`` is the clause's text after the figure."""
     if key:
@@ -56,6 +56,8 @@ def normalized_measure(measure: str, key: str | None, subcase: str, unit_class: 
             m = m.replace(part, "")
     m = re.sub(r"[“”\"‘’]", "", re.sub(r"[（(][^）)]*[）)]", "", m))
     m = _LEAD.sub("", m).replace("年平均", "年均")
+    if re.search(r"年均|年平均", qualifier) and "年均" not in m:
+        m = "年均" + m  # the extractor reads 年均 as the qualifier (年均停电时间): a yearly mean stays its own quantity
     m = re.sub(r"(?<!年)平均", "", m)
     if unit_class in TIME_CLASSES:
         m = re.sub(r"(?:时限|用时|时长)$", "时间", m)

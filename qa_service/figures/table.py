@@ -90,7 +90,7 @@ def _row(f: RawFigure, n: int, sentence: str, it: Item, doc: Document) -> Figure
         id=f"{it.id}#{n}", item_id=it.id, doc_id=doc.id, sentence=sentence, excerpt=f.excerpt, text=f.text, value=f.value,
         value_max=f.value_max, unit=f.unit, unit_class=f.unit_class, comparator=f.comparator, qualifier=f.qualifier,
         measure=f.measure, measure_key=f.measure_key, subcase=f.subcase,
-        measure_norm="" if BREAKDOWN in f.notes else normalized_measure(f.measure, f.measure_key, f.subcase, f.unit_class, after),
+        measure_norm="" if BREAKDOWN in f.notes else normalized_measure(f.measure, f.measure_key, f.subcase, f.unit_class, after, f.qualifier),
         kind="other" if it.kind in DOC_FACT_KINDS else f.kind,  # type: ignore[arg-type]
         region=doc.region, level=doc.level, doc_title=doc.short_title, doc_number=doc.doc_number, date=doc.date,
         period=period[0] if period else None, valid_until=period[1] if period else None, scope=it.scope,

@@ -6,6 +6,7 @@ that every corpus term it maps to occurs in the corpus.
 
 =================  ===========================================================
 measures.toml      what figures measure and the sub-cases they tell apart
+figure_words.toml  words around a figure: qualifiers, narrowing adjectives, choosing verbs
 colloquial.toml    people's phrases -> the documents' terms (开公司 -> 企业开办)
 cilin.tsv          everyday synonyms of corpus words, from 同义词词林 (mined)
 glossary.toml      English words mixed into questions (license -> 营业执照)
@@ -100,6 +101,29 @@ def measures() -> MeasureLexicon:
     folds = {t: f["to"] for f in data.get("fold", []) for t in f["terms"]}
     pattern = re.compile("|".join(re.escape(t) for t in sorted(folds, key=len, reverse=True)) or r"(?!)")
     return MeasureLexicon(ms, subs, by_alias, folds, pattern)
+
+
+@dataclass(frozen=True)
+class FigureWords:
+    inner_qualifiers: re.Pattern  # 平均, 年均, 首次 inside a measure's phrase
+    narrowing: re.Pattern  # 高频, 正常, 金牌, X型 before a measure's head noun
+    class_nouns: tuple[str, ...]  # 企业, 项目, 事项: a class a rate or amount is said of
+    rate_heads: tuple[str, ...]  # 率, 收入, 投资: how a rate or amount phrase ends
+    choosing_verbs: re.Pattern  # 选定一个: 一个 as a count
+
+
+@lru_cache(maxsize=1)
+def figure_words() -> FigureWords:
+    d = _toml("figure_words.toml")
+    words = sorted(d["inner_qualifiers"]["words"], key=len, reverse=True)
+    narrow = d["narrowing_adjectives"]
+    return FigureWords(
+        inner_qualifiers=re.compile("|".join(map(re.escape, words))),
+        narrowing=re.compile("|".join([*map(re.escape, narrow["words"]), *narrow["patterns"]])),
+        class_nouns=tuple(d["class_nouns"]["nouns"]),
+        rate_heads=tuple(d["class_nouns"]["heads"]),
+        choosing_verbs=re.compile("(?:" + "|".join(map(re.escape, d["choosing_verbs"]["words"])) + ")$"),
+    )
 
 
 # -- question understanding -------------------------------------------------------------------
