@@ -296,3 +296,13 @@ def test_an_averaging_word_inside_the_measure_is_its_qualifier():
     # two figures of one family under one qualifier keep sharing the first one's case
     got = described("中心城区年平均停水时间小于2小时/户，年平均停水次数小于2次/户")
     assert [r[3] for r in got] == ["中心城区", "中心城区"]
+
+
+def test_a_narrowing_adjective_before_the_head_is_the_case():
+    # figure_words.toml [narrowing_adjectives]: 正常 / 金牌 / X型 pick one grade or type out of a class
+    assert described("正常增值税留抵退税办理时间压缩至3个工作日")[0][2:4] == ("增值税留抵退税办理时间", "正常")
+    assert described("培育15家金牌调解工作室")[0][2:4] == ("调解工作室", "金牌")
+    # a count's case may be named before it
+    assert described("支持创新型企业实施“育苗”三个计划")[0][3] == "创新型"
+    # the adjective with nothing but a class noun after it is the whole measure, not a case
+    assert described("梳理10项正常事项")[0][3] == ""

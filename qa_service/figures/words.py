@@ -269,7 +269,27 @@ def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | 
         return subject_of(whose.group(1))  # 小微工商企业用户的用气办理环节: whose procedure it is
     if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", subject_of(subject_text))):
         return rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
-    return scope
+    return scope or _narrowing_adjective(subject, subject_of(subject_text) if f.kind == "count" else "")
+
+
+def _narrowing_adjective(measure: str, before: str = "") -> str:
+    """正常出口退税业务办理时间, 20家金牌调解组织: an adjective that picks one grade or type out of a class
+    (figure_words.toml [narrowing_adjectives]) before the measure's head names the case, when a head of
+    its own follows it (200个高频事项 is all matters of that grade: no case). A count's case may stand
+    in the words before it (科技型企业“…”四个工程).
+
+    >>> _narrowing_adjective("正常出口退税业务办理时间"), _narrowing_adjective("高频事项"), _narrowing_adjective("工程", "科技型企业")
+    ('正常', '', '科技型')
+    """
+    rx = figure_words().narrowing
+    if (m := rx.search(measure)) and has_content(rest := measure[m.end() :]) and rest not in figure_words().class_nouns:
+        return m.group(0)
+    m = rx.search(before)
+    return m.group(0) if m and not _quoted_at(before, m.start()) else ""
+
+
+def _quoted_at(text: str, pos: int) -> bool:
+    return text.rfind("“", 0, pos) > text.rfind("”", 0, pos)
 
 
 def _fixed_case(text: str):
