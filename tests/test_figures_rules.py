@@ -306,3 +306,12 @@ def test_a_narrowing_adjective_before_the_head_is_the_case():
     assert described("支持创新型企业实施“育苗”三个计划")[0][3] == "创新型"
     # the adjective with nothing but a class noun after it is the whole measure, not a case
     assert described("梳理10项正常事项")[0][3] == ""
+
+
+def test_an_amount_said_of_a_narrowed_class_of_firms_is_that_class_case():
+    # figure_words.toml [class_nouns]: the class (with words of its own) is the case, the amount the measure
+    got = described("对新落户科技企业年度研发投资突破1亿元的给予奖励")[0]
+    assert got[2:4] == ("年度研发投资", "新落户科技企业")
+    assert described("企业年度营业收入突破5亿元")[0][3] == ""  # no words of its own: no case
+    # a share keeps its counted noun in the measure (eval/README.md convention)
+    assert described("重点企业网办率达到90%")[0][3] == ""

@@ -269,7 +269,25 @@ def _case(f: RawFigure, subject: str, subject_text: str, scope: str, key: str | 
         return subject_of(whose.group(1))  # 小微工商企业用户的用气办理环节: whose procedure it is
     if f.kind == "count" and not scope and (rel := re.search(r"([\u4e00-\u9fff“”]{2,16}的)$", subject_of(subject_text))):
         return rel.group(1)  # 国家明确在全国推行的26项改革举措: a relative clause says which ones are counted
-    return scope or _narrowing_adjective(subject, subject_of(subject_text) if f.kind == "count" else "")
+    return scope or _narrowing_adjective(subject, subject_of(subject_text) if f.kind == "count" else "") \
+        or (_whose_amount(subject) if f.unit_class == "元" else "")
+
+
+def _whose_amount(subject: str) -> str:
+    """本地注册民营企业年度营业收入: an amount said of a class of firms or projects narrowed by words of
+    its own (figure_words.toml [class_nouns]) is that class's case of the amount (企业营业收入 has no
+    words of its own: no case; 占全区企业… is a base; a share keeps its noun, eval/README.md).
+
+    >>> _whose_amount("本地注册民营企业年度营业收入"), _whose_amount("企业营业收入"), _whose_amount("投资占全区企业投资总额")
+    ('本地注册民营企业', '', '')
+    """
+    fw = figure_words()
+    ends = [m.end() for noun in fw.class_nouns for m in re.finditer(noun, subject)]
+    for end in sorted(ends, reverse=True):
+        whose, rate = subject[:end], subject[end:]
+        if rate.endswith(fw.rate_heads) and has_content(rate) and len(whose) >= 4 and not re.search(r"[占的、“”]", whose):
+            return whose
+    return ""
 
 
 def _narrowing_adjective(measure: str, before: str = "") -> str:
@@ -282,7 +300,7 @@ def _narrowing_adjective(measure: str, before: str = "") -> str:
     ('正常', '', '科技型')
     """
     rx = figure_words().narrowing
-    if (m := rx.search(measure)) and has_content(rest := measure[m.end() :]) and rest not in figure_words().class_nouns:
+    if (m := rx.search(measure)) and has_content(rest := measure[m.end() :]) and rest not in figure_words().bare_heads:
         return m.group(0)
     m = rx.search(before)
     return m.group(0) if m and not _quoted_at(before, m.start()) else ""
@@ -371,6 +389,8 @@ def _action(after: str) -> str:
 def qualified_noun(after: str) -> str:
     """The noun a figure qualifies: 以上的政务服务事项实现… -> 政务服务事项 (事项85%以上实现全程网办:
     a verb after the figure, the share is of the subject before it)."""
+    if (lead := re.match(r"^(?:以上|以下|及以上|及以下)?的([\u4e00-\u9fff]{2,})", after)) and _opens_with_a_verb(lead.group(1)):
+        return ""  # 突破1亿元的给予奖励: that 的 closes a condition, the main verb follows, not a noun
     m = re.match(r"^(?:以上|以下|及以上|及以下)?的?(?!实现|达到|完成|办结)([\u4e00-\u9fff]{2,12}?)(?=实现|一次|办结|可以|应当|，|、|。|；|$)", after)
     if m and not AFTER_WORDS.match(m.group(1)):
         return m.group(1)
@@ -378,6 +398,13 @@ def qualified_noun(after: str) -> str:
     if (m := re.match(r"^(?:以上|以下|及以上|及以下)?的([\u4e00-\u9fff]{2,16})", after)) and (head := _head_before_verb(m.group(1))):
         return head
     return ""
+
+
+def _opens_with_a_verb(run: str) -> bool:
+    import jieba
+
+    words = jieba.lcut(run, HMM=False)
+    return bool(words) and pos_tags().get(words[0], "") == "v"
 
 
 def trailing_noun(text: str) -> str:

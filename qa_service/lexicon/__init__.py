@@ -106,7 +106,8 @@ def measures() -> MeasureLexicon:
 @dataclass(frozen=True)
 class FigureWords:
     inner_qualifiers: re.Pattern  # 平均, 年均, 首次 inside a measure's phrase
-    narrowing: re.Pattern  # 高频, 正常, 金牌, X型 before a measure's head noun
+    narrowing: re.Pattern  # 正常, 金牌, X型 before a measure's head noun
+    bare_heads: tuple[str, ...]  # 事项, 企业: a class noun alone is no head the adjective narrows
     class_nouns: tuple[str, ...]  # 企业, 项目, 事项: a class a rate or amount is said of
     rate_heads: tuple[str, ...]  # 率, 收入, 投资: how a rate or amount phrase ends
     choosing_verbs: re.Pattern  # 选定一个: 一个 as a count
@@ -120,6 +121,7 @@ def figure_words() -> FigureWords:
     return FigureWords(
         inner_qualifiers=re.compile("|".join(map(re.escape, words))),
         narrowing=re.compile("|".join([*map(re.escape, narrow["words"]), *narrow["patterns"]])),
+        bare_heads=tuple(narrow["bare_heads"]),
         class_nouns=tuple(d["class_nouns"]["nouns"]),
         rate_heads=tuple(d["class_nouns"]["heads"]),
         choosing_verbs=re.compile("(?:" + "|".join(map(re.escape, d["choosing_verbs"]["words"])) + ")$"),
