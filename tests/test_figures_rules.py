@@ -315,3 +315,12 @@ def test_an_amount_said_of_a_narrowed_class_of_firms_is_that_class_case():
     assert described("企业年度营业收入突破5亿元")[0][3] == ""  # no words of its own: no case
     # a share keeps its counted noun in the measure (eval/README.md convention)
     assert described("重点企业网办率达到90%")[0][3] == ""
+
+
+def test_yi_is_a_real_count_after_a_choosing_verb_or_before_a_bound():
+    # figure_words.toml [choosing_verbs]: 选定一个 says how many are chosen
+    assert described("各区要遴选一个镇（街道）开展试点")[0][:3] == (1.0, "个", "镇（街道）")
+    # 一名以上: a bound is set on the count; an item of a list is said of what follows it
+    assert described("按照一间办公室、一名以上联络员的标准配备")[0][:3] == (1.0, "人", "联络员")
+    # elsewhere 一个 stays the article
+    assert described("打造一个服务平台") == []

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..lexicon import figure_words
+
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
@@ -128,8 +130,11 @@ def _chinese_numeral_is_figure(first: str, unit: str, sentence: str, m: re.Match
         # numbers when a verb sets it (整合为一个阶段) or it counts them (一个程序, 一个号码)
         if in_quoted_name(sentence, m.start(), m.end()):
             return False
+        if re.match(r"(?:及)?(?:以上|以下)", sentence[m.end() :]):
+            return True  # 一名以上代办员: a bound is set on the count, it is a real number
         if unit == "个":
-            return bool(SETTING_VERB.search(before) or _STEPS.match(after[1:]))
+            # 选定一个县: the object count of a verb of choosing (figure_words.toml [choosing_verbs])
+            return bool(SETTING_VERB.search(before) or _STEPS.match(after[1:]) or figure_words().choosing_verbs.search(before))
         return unit == "次" and not after.startswith("次性")
     if before.endswith("每"):
         return UNIT_OF[unit] in TIME_CLASSES  # 每半年, 每两年: a frequency

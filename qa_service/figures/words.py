@@ -64,6 +64,8 @@ def words_before(sentence: str, m: re.Match, clause_start: int, prev: Last | Non
     """(the comparator before the figure, the words its subject is read from): what stands between
     the clause's start, or the figure before in the clause, and this one."""
     before = sentence[prev.end if prev else clause_start : m.start()]
+    if not prev and before.endswith("、"):
+        before = ""  # 一个公示栏、一名以上代办员: the figure is an item of a list, it is said of what follows it
     if prev and _LISTED.match(before):
         # 首次突破10亿元、30亿元 / 200万元以下的货物和服务项目、400万元以下的工程项目: values listed
         # one after the other share the subject and the comparator of the first
@@ -436,6 +438,8 @@ def _counted(after: str) -> str:
     run = re.match(r"^(?:以上|以下|及以上|及以下)?的?[“\"]?([\u4e00-\u9fff]+)", after)
     if not run:
         return ""
+    if len(run.group(1)) == 1 and (alt := re.match(r"（[^（）]{1,8}）", after[run.end() :])):
+        return run.group(1) + alt.group(0)  # 一个县（市、区）: a one-character noun with its bracketed alternatives
     phrase = re.split(r"为|实现|实行|实施|打包|开展|进行|纳入|试点|推行|办理|入驻|上线|落地", run.group(1))[0]
     if _opens_relative_clause(phrase):
         phrase = phrase.rsplit("的", 1)[-1]
