@@ -324,3 +324,9 @@ def test_yi_is_a_real_count_after_a_choosing_verb_or_before_a_bound():
     assert described("按照一间办公室、一名以上联络员的标准配备")[0][:3] == (1.0, "人", "联络员")
     # elsewhere 一个 stays the article
     assert described("打造一个服务平台") == []
+
+
+def test_a_week_is_a_length_of_time_unless_it_starts_a_word():
+    got = described("整改情况需于通报后两周内报送")
+    assert got[0][:2] == (2.0, "其他") and "整改情况" in got[0][2]
+    assert described("完善园区周边配套，加强一周年评估") == []

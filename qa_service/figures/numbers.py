@@ -20,7 +20,7 @@ UNIT_CLASSES: list[tuple[str, str]] = [
     ("千瓦", "千瓦"), ("平方米", "面积"), ("亩", "面积"), ("年", "年"),
     ("项", "项"), ("个", "个"), ("家", "家"), ("次", "次"), ("人次", "人"), ("人", "人"), ("名", "人"), ("户", "户"), ("件", "件"), ("倍", "倍"),
     ("条", "其他"), ("张", "其他"), ("类", "其他"), ("批", "其他"), ("所", "其他"), ("台", "其他"), ("笔", "其他"),
-    ("种", "其他"), ("级", "其他"), ("场次", "次"), ("场", "其他"), ("吨", "其他"), ("标箱", "其他"),
+    ("种", "其他"), ("级", "其他"), ("周", "其他"), ("场次", "次"), ("场", "其他"), ("吨", "其他"), ("标箱", "其他"),
 ]
 UNIT_OF = dict(UNIT_CLASSES)
 TIME_CLASSES = {"工作日", "自然日", "小时", "分钟", "月", "年"}
@@ -37,6 +37,9 @@ FIGURE_RE = re.compile(
 )
 DATE_RE = re.compile(r"(?:(?P<year>20\d\d)年)?(?P<month>\d{1,2})月(?P<part>底|末|上旬|中旬|下旬|\d{1,2}日)?(?P<before>前|以前)?"
                      r"|(?P<y2>20\d\d)年(?P<p2>底|末|内|上半年|下半年)(?P<b2>前)?")
+# 周 is a week (一周内, unit class 其他 by the labelling convention, eval/README.md) unless it starts
+# a word of its own: 周边, 周围, 周年, 周期, 周转, 周末
+_WEEK_WORD = re.compile(r"^[边围年期转末]")
 # a Chinese numeral counts only where it cannot be part of a name: 一网通办, 一件事一次办,
 # 三年行动方案 and 二十四条措施 are names, not figures
 _CN_NAME_AFTER = re.compile(r"^(?:件事|次办(?![结理])|次性|网|窗|码|站|业|照|年行动|年计划|年规划|年攻坚|条措施|张网|个一)")
@@ -112,6 +115,8 @@ def is_figure(m: re.Match, sentence: str) -> bool:
         return False
     if unit == "年" and (number(first) or 0) >= 1900:
         return False  # 2023年: a year, not a duration (dates are read by DATE_RE)
+    if unit == "周" and _WEEK_WORD.match(sentence[m.end() :]):
+        return False
     if unit == "日" and before.endswith("月"):
         return False
     if unit == "名" and re.search(r"[前后]$", before):
@@ -130,6 +135,8 @@ def _chinese_numeral_is_figure(first: str, unit: str, sentence: str, m: re.Match
         # numbers when a verb sets it (整合为一个阶段) or it counts them (一个程序, 一个号码)
         if in_quoted_name(sentence, m.start(), m.end()):
             return False
+        if unit == "周":
+            return True  # 一周内: a week is a length of time, as 一年 is
         if re.match(r"(?:及)?(?:以上|以下)", sentence[m.end() :]):
             return True  # 一名以上代办员: a bound is set on the count, it is a real number
         if unit == "个":
