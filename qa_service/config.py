@@ -17,14 +17,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-def _root() -> Path:
-    """The project folder (corpus/, index/, prompts/): the checkout the package lives in, or,
-    for a non-editable install (the Docker image), the folder the service runs in."""
-    checkout = Path(__file__).resolve().parent.parent
-    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
-
-
-ROOT = _root()
+from .paths import ROOT
 
 
 class Settings(BaseSettings):

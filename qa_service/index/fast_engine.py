@@ -33,7 +33,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..config import ROOT
+from ..paths import ROOT  # not ..config: the image builds this module without the rest (Dockerfile)
 
 log = logging.getLogger(__name__)
 
