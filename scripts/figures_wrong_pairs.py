@@ -1,7 +1,8 @@
 """Each wrong pair (label vs extracted row): figures-train (all lines), figures-sample (dev half ONLY — the held half is skipped before anything is printed).
 
 Run: PYTHONPATH=. python scripts/figures_wrong_pairs.py [train|dev|both]"""
-import json, sys
+import json
+import sys
 from pathlib import Path
 from qa_service.evaluation.figures import half, pair_sentence
 from qa_service.corpus.loader import load_corpus
