@@ -104,3 +104,14 @@ def test_the_shipped_reference_questions_are_those_the_shipped_calibration_was_f
     cal, n = qa.retriever.calibration, qa.retriever.neighbours
     assert len(n.texts) == cal.fitted_on["in_scope"] + cal.fitted_on["out_of_scope"]
     assert int(n.out_of_scope.sum()) == cal.fitted_on["out_of_scope"]
+
+
+def test_reference_questions_are_read_from_the_folder_of_the_calibration_in_use(tmp_path):
+    from qa_service.retrieve.answerability import DEFAULT_FILE
+    from qa_service.retrieve.retriever import calibration_folder
+
+    own = {"model": "m", "calibration": {"model": "m", "weights": {}, "bias": 0.0, "threshold": 0.5}}
+    assert calibration_folder(own, tmp_path) == tmp_path  # the index's own refit: its build
+    assert calibration_folder({"model": "m"}, tmp_path) == DEFAULT_FILE.parent  # the shipped one: the package
+    other = {"model": "m", "calibration": {"model": "another", "weights": {}, "bias": 0.0, "threshold": 0.5}}
+    assert calibration_folder(other, tmp_path) == DEFAULT_FILE.parent

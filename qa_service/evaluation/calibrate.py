@@ -54,9 +54,9 @@ def feature_rows(retriever: Retriever, questions: list[GoldQuestion]) -> tuple[n
     """(features, is_out_of_scope, forced_refusal) — forced marks questions the hard rules refuse."""
     X, y, forced = [], [], []
     for q in questions:
-        res = retriever.search(_asked(retriever, q), top_k=5)
-        vector = retriever.query_vector(res.plan.dense_text)
-        f = asdict(retriever.features(res.plan, retriever._dense(vector), res.hits, vector)) if res.hits else None
+        prepared = retriever.prepare(_asked(retriever, q))  # embedded once: the search and the features share it
+        res = retriever.rank(prepared, top_k=5)
+        f = asdict(retriever.features(res.plan, retriever._dense(prepared.vector), res.hits, prepared.vector)) if res.hits else None
         X.append([float(f[k]) for k in FEATURES] if f else [0.0] * len(FEATURES))
         y.append(q.type == "out_of_scope")
         forced.append(res.confidence == 0.0 and not res.found and bool(res.plan.foreign_regions))

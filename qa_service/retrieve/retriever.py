@@ -106,7 +106,7 @@ class Retriever:
         self._tags = _word_tags()  # jieba's dictionary tags: a lookup, no tagging on the hot path
         self._topic_stop = question_words() | function_words() | generic_nouns() | set(TIME_TERMS) | set(WHO_TERMS)
         self.calibration = find_calibration(index.manifest, self.settings.embedding_model)
-        self.neighbours = load_neighbours(self.calibration, index.path)
+        self.neighbours = load_neighbours(self.calibration, calibration_folder(index.manifest, index.path))
         # a word the corpus never uses weighs as one that occurs in a single clause (the IDF
         # ceiling), not more: an everyday word (撑不住, 拿到) would otherwise outweigh the topic
         self._idf_ceiling = max(index.bm25.idf.values(), default=9.0)
@@ -298,9 +298,8 @@ def find_calibration(manifest: dict, model: str) -> Calibration | None:
     """The index's own calibration for its model, else the one shipped for it, else None (with a warning)."""
     import logging
 
-    cal = manifest.get("calibration")
-    if cal and cal.get("model") == manifest.get("model"):
-        return Calibration.from_json(cal)
+    if own := _own_calibration(manifest):
+        return Calibration.from_json(own)
     shipped = shipped_calibration(manifest.get("model", model))
     if shipped is None:
         logging.getLogger(__name__).warning(
@@ -310,25 +309,36 @@ def find_calibration(manifest: dict, model: str) -> Calibration | None:
     return shipped
 
 
-def load_neighbours(cal: Calibration | None, index_path: Path | None) -> Neighbours | None:
-    """The reference questions a calibration was fitted with: beside the index's manifest when
-    the calibration is the index's own, else beside the shipped calibration."""
+def _own_calibration(manifest: dict) -> dict | None:
+    """The calibration stored in the index's manifest, if it is for the index's model."""
+    cal = manifest.get("calibration")
+    return cal if cal and cal.get("model") == manifest.get("model") else None
+
+
+def calibration_folder(manifest: dict, index_path: Path | None) -> Path:
+    """Where the files of the calibration in use lie: the index's build when it is the index's own
+    (``eval calibrate`` stores them there), else beside the shipped calibrations."""
+    return Path(index_path) if _own_calibration(manifest) and index_path is not None else DEFAULT_FILE.parent
+
+
+def load_neighbours(cal: Calibration | None, folder: Path) -> Neighbours | None:
+    """The reference questions a calibration was fitted with, from the folder of that calibration."""
     import logging
 
     if cal is None or not cal.neighbours_file:
         return None
-    for folder in (index_path, DEFAULT_FILE.parent):
-        if folder is not None and (Path(folder) / cal.neighbours_file).is_file():
-            try:
-                return Neighbours.load(Path(folder) / cal.neighbours_file)
-            except (OSError, ValueError, KeyError) as e:
-                logging.getLogger(__name__).warning("参照问题文件损坏 / reference questions unreadable: %s", e)
-                return None
-    logging.getLogger(__name__).warning(
-        "找不到校准所用的参照问题 %s，“未找到”判定少一项证据；请运行 qa-service eval calibrate / "
-        "reference questions %s of the calibration are missing: the not-found decision lacks one feature; "
-        "run `qa-service eval calibrate`", cal.neighbours_file, cal.neighbours_file)
-    return None
+    path = Path(folder) / cal.neighbours_file
+    if not path.is_file():
+        logging.getLogger(__name__).warning(
+            "找不到校准所用的参照问题 %s，“未找到”判定少一项证据；请运行 qa-service eval calibrate / "
+            "reference questions %s of the calibration are missing: the not-found decision lacks one feature; "
+            "run `qa-service eval calibrate`", cal.neighbours_file, cal.neighbours_file)
+        return None
+    try:
+        return Neighbours.load(path)
+    except (OSError, ValueError, KeyError) as e:
+        logging.getLogger(__name__).warning("参照问题文件损坏 / reference questions unreadable: %s", e)
+        return None
 
 
 @functools.lru_cache(maxsize=4096)
