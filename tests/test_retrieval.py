@@ -398,6 +398,19 @@ def test_baozhuang_means_the_utility_the_question_names(question, wanted, not_wa
     assert wanted <= terms and not (not_wanted & terms), terms
 
 
+def test_intent_words_go_to_keyword_search_not_to_the_model():
+    """时限/工作日 say what is asked, not about what: the embedded text keeps the topic's terms
+    (注册公司 -> 企业开办) and leaves the how-long words to keyword search."""
+    from qa_service import lexicon
+    from qa_service.retrieve.query import analyze
+
+    time_words = set(next(i.expansions for i in lexicon.intents() if i.name == "time"))
+    plan = analyze("注册公司要多长时间")
+    assert "time" in plan.intents and time_words <= set(plan.expansions)
+    assert "企业开办" in plan.dense_text
+    assert not any(w in plan.dense_text for w in time_words - {w for w in time_words if w in plan.normalized}), plan.dense_text
+
+
 def test_gas_connection_question_finds_the_gas_clause_first(qa):
     top = qa.search("西咸新区报装燃气要哪些资料").hits[0]
     assert "用气" in top.item.text and "《用气申请表》" in top.item.text, top.item.text[:80]

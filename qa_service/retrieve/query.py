@@ -49,15 +49,18 @@ class QueryPlan:
     intents: set[str] = field(default_factory=set)
     variants: list[str] = field(default_factory=list)  # 同义词词林 words for words the corpus never uses (keyword search only)
     corrections: list[tuple[str, str]] = field(default_factory=list)  # (as typed, as the corpus writes it)
+    intent_terms: set[str] = field(default_factory=set)  # expansions that only say what is asked (时限, 负责), not about what
 
     @property
     def dense_text(self) -> str:
         """What the embedding model reads: the question (its start and end when it is long: the
-        model's cost grows faster than the text, ~1 ms a character) and the policy terms added."""
+        model's cost grows faster than the text, ~1 ms a character) and the topic's policy terms.
+        An intent's words (时限 工作日 压缩 …) are left to keyword search: they are the same for every
+        how-long question, so they say nothing of its topic, and each costs the model ~1 ms a token."""
         q = self.normalized
         if len(q) > DENSE_CHARS:
             q = q[: DENSE_CHARS * 2 // 3] + " " + q[-(DENSE_CHARS // 3):]
-        extra = [e for e in self.expansions if e not in self.normalized][:MAX_DENSE_TERMS]
+        extra = [e for e in self.expansions if e not in self.normalized and e not in self.intent_terms][:MAX_DENSE_TERMS]
         return q + (" " + " ".join(extra) if extra else "")
 
     @property
@@ -105,7 +108,9 @@ def analyze(question: str) -> QueryPlan:
     for i in lexicon.intents():
         if i.pattern.search(q):
             plan.intents.add(i.name)
-            plan.expansions += [t for t in i.expansions if t not in plan.expansions]
+            new = [t for t in i.expansions if t not in plan.expansions]
+            plan.expansions += new
+            plan.intent_terms.update(new)
     if "报装" in q and not set(UTILITIES) & set(plan.expansions):
         plan.expansions += list(UTILITIES)  # 报装 alone: any of the three, none preferred
     plan.variants = cilin_variants(q)
