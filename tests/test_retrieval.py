@@ -483,3 +483,24 @@ def test_how_sure_the_asker_is_names_no_topic(qa, hedged):
     words = r.topic(r.understand(hedged)).words
     assert not {"好像", "其实", "大概", "可能", "听说"} & set(words), words
     assert qa.search(hedged).found
+
+
+def test_the_model_reads_at_most_a_budget_of_tokens_whatever_the_characters(qa):
+    """Rare characters cost the model several tokens each: 96 of them (the character cut) would be
+    ~100 tokens, a 500-character question's cost. The token budget keeps the cost of any question
+    bounded; a question as people write it is far inside it and is embedded whole."""
+    import random
+
+    import numpy as np
+
+    from qa_service.retrieve.vectors import MAX_QUERY_TOKENS, fit_tokens
+
+    count = qa.retriever.embedder.query_tokens
+    rng = random.Random(3)
+    rare = "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(96))
+    assert count(rare) > MAX_QUERY_TOKENS
+    cut = fit_tokens(rare, count)
+    assert count(cut) <= MAX_QUERY_TOKENS and cut.startswith(rare[:20]) and cut.endswith(rare[-10:])
+    asked = "西咸新区的企业想办理用水报装，需要准备哪些材料，多少个工作日能办完？"
+    assert fit_tokens(asked, count) == asked
+    np.testing.assert_array_equal(qa.retriever.query_vector(rare), qa.retriever.embedder.encode_queries([cut]))

