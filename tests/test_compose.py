@@ -514,3 +514,29 @@ def test_every_compose_parameter_says_why():
             line = next(i for i, s in enumerate(src) if re.match(rf"\s+{f.name}: ", s))
             said = "#" in src[line] or src[line - 1].strip().startswith("#")
             assert said, f"{cls.__name__}.{f.name} has no comment saying why"
+
+
+def test_a_step_of_the_asked_procedure_is_its_own_labelled_line_after_the_measures_own(qa):
+    """For every measure of the lexicon, 「<measure>要多久」: a figure of one step of that procedure
+    (its phrase names the measure, the table keys it apart: an organ's feedback within 简易注销) is
+    shown on its own line, named by its phrase, after every line of the measure itself, and is
+    never one of the measure's conflicting values."""
+    from qa_service.compose.figure_answer import figure_answer
+    from qa_service.lexicon import measures
+
+    steps_seen = 0
+    for m in measures().measures:
+        res = qa.retriever.search(f"{m.aliases[0]}要多久", top_k=ANSWER_POOL)
+        fa = figure_answer(res.question, res, qa.index.figures, [])
+        if fa is None:
+            continue
+        lines = fa.direct.split("\n")
+        steps = [r for p in fa.picks for r in p.rows if r.measure_key is None]
+        own_last = max((i for i, line in enumerate(lines) if line.startswith(m.key)), default=-1)
+        for r in steps:
+            steps_seen += 1
+            assert any(a in r.measure_norm for a in m.aliases), (m.key, r.measure_norm)
+            at = [i for i, line in enumerate(lines) if line.startswith(r.measure_norm)]
+            assert at and min(at) > own_last, (m.key, fa.direct)
+        assert all(not any(r.measure_norm in c.topic for r in steps) for c in fa.conflicts if c.topic.startswith(m.key))
+    assert steps_seen, "no measure's procedure had a step figure: the rule would be untested"

@@ -101,6 +101,12 @@ def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: se
     floor = share * result.hits[0].score
     rows = [r for k in keys for r in table.by_measure.get(k, [])
             if r.item_id in hits and hits[r.item_id].score >= floor and r.kind in ANSWERING_KINDS and r.unit_class in classes]
+    # a step of the asked procedure (反馈简易注销意见 for 企业注销: its phrase names the measure, the
+    # table keys it apart) answers as its own labelled line, after the measure's own rows
+    aliases = tuple(a for k in keys for a in measures().aliases(k))
+    rows += [r for h in result.hits if h.score >= floor for r in table.by_item.get(h.item.id, [])
+             if aliases and not r.measure_key and r.kind in ANSWERING_KINDS and r.unit_class in classes
+             and any(a in r.measure_norm for a in aliases)]
     # one document saying one figure twice (its summary and its measure) is one row
     seen, out = set(), []
     for r in sorted(rows, key=lambda r: -hits[r.item_id].score):
@@ -126,7 +132,8 @@ def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[li
     # the asker's region first (its rows head their groups), then the general case before named
     # sub-cases, then by how many documents say it
     asker = tuple(regions)
-    groups.sort(key=lambda g: (not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "", -len(g)))
+    groups.sort(key=lambda g: (not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "",
+                               g[0].measure_key is None, -len(g)))
     return _trim(groups)
 
 
