@@ -408,7 +408,7 @@ def test_intent_words_go_to_keyword_search_not_to_the_model():
     plan = analyze("注册公司要多长时间")
     assert "time" in plan.intents and time_words <= set(plan.expansions)
     assert "企业开办" in plan.dense_text
-    assert not any(w in plan.dense_text for w in time_words - {w for w in time_words if w in plan.normalized}), plan.dense_text
+    assert not any(w in plan.dense_text for w in time_words if w not in plan.normalized), plan.dense_text
 
 
 def test_gas_connection_question_finds_the_gas_clause_first(qa):

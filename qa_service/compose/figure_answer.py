@@ -104,9 +104,10 @@ def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: se
     # a step of the asked procedure (反馈简易注销意见 for 企业注销: its phrase names the measure, the
     # table keys it apart) answers as its own labelled line, after the measure's own rows
     aliases = tuple(a for k in keys for a in measures().aliases(k))
-    rows += [r for h in result.hits if h.score >= floor for r in table.by_item.get(h.item.id, [])
-             if aliases and not r.measure_key and r.kind in ANSWERING_KINDS and r.unit_class in classes
-             and any(a in r.measure_norm for a in aliases)]
+    if aliases:
+        rows += [r for h in result.hits if h.score >= floor for r in table.by_item.get(h.item.id, [])
+                 if not r.measure_key and r.kind in ANSWERING_KINDS and r.unit_class in classes
+                 and any(a in r.measure_norm for a in aliases)]
     # one document saying one figure twice (its summary and its measure) is one row
     seen, out = set(), []
     for r in sorted(rows, key=lambda r: -hits[r.item_id].score):

