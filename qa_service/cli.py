@@ -500,14 +500,19 @@ def eval_calibrate(
                                     help="training gold files (answerable and out_of_scope); never a frozen set"),
     check: Optional[Path] = typer.Option(None, "--check", help="held-out gold questions to report on"),
     pseudo: int = typer.Option(150, help="clause headings used as extra answerable questions"),
-    keep: float = typer.Option(0.97, help="share of answerable training questions to keep above the threshold"),
+    keep: Optional[float] = typer.Option(None, help="share of answerable training questions to keep above the threshold "
+                                                    "[default: KEEP of qa_service/evaluation/calibrate.py, 0.98]; "
+                                                    "its cross-validated figures are printed as fit.cv"),
     write: bool = typer.Option(True, "--write/--no-write", help="store it in the served index's manifest"),
     ship: bool = typer.Option(False, help="also write it to qa_service/retrieve/calibration.json (the default for this model)"),
 ) -> None:
     """Fit the not-found decision for the index's embedding model and store it with the index."""
-    from .evaluation.calibrate import answerability_of, calibrate, feature_rows, report, store
+    from .evaluation.calibrate import KEEP, answerability_of, calibrate, feature_rows, report, store
     from .evaluation.gold import load_gold
 
+    keep = KEEP if keep is None else keep
+    if not 0.5 <= keep < 1.0:
+        fail(f"--keep 应在 0.5 到 1 之间 / --keep must be in [0.5, 1): {keep}")
     r = _retriever()
     questions = [q for g in gold for q in _gold_or_fail(g)]
     cal, neighbours, fit_report = calibrate(r, questions, pseudo, keep, [str(g) for g in gold])

@@ -8,6 +8,10 @@ the answerable training questions.
 Training data (never the frozen sets): the training gold questions (eval/gold.jsonl), the
 training out-of-scope questions (eval/oos-train.jsonl) and pseudo-questions made from the
 corpus itself — the headings of its clauses (持续压减办电时间), which their clause answers.
+
+The threshold keeps a share of the answerable training questions (``KEEP``); ``cross_validate``
+says what that share gives on questions the fit did not see (the figure the issue's targets —
+false refusals ≤ 3 %, out-of-scope refused ≥ 90 % — are judged on), and is printed with every fit.
 """
 from __future__ import annotations
 
@@ -26,6 +30,11 @@ from ..retrieve.retriever import Retriever
 from .gold import GoldQuestion
 
 PSEUDO_KINDS = ("measure", "task", "table_row")
+# The share of answerable training questions kept above the threshold: the loosest share whose
+# five-fold cross-validated false refusals stay under the 3 % target (0.97 gave 3.7 %, 0.98 2.8 %
+# with out-of-scope refused 95.4 % -> 94.1 %, ten fold assignments, 2026-12; 0.985 buys 0.5 points
+# of false refusals for another 0.7 of refusals). Re-check with the ``cv`` figures of a new fit.
+KEEP = 0.98
 
 
 def pseudo_questions(retriever: Retriever, n: int, seed: int = 20261202) -> list[GoldQuestion]:
@@ -96,8 +105,37 @@ def report(a: np.ndarray, y: np.ndarray, forced: np.ndarray, threshold: float) -
     }
 
 
+def cross_validate(X: np.ndarray, y: np.ndarray, forced: np.ndarray, real: np.ndarray, keep: float,
+                   folds: int = 5, seeds: tuple[int, ...] = tuple(range(10)), steps: int = 4000) -> dict:
+    """Held-out figures of the fit-and-threshold procedure: each fold is scored by a model fitted,
+    and thresholded at ``keep``, on the other folds (the mean over ``seeds`` fold assignments);
+    only ``real`` questions are scored (headings are easier than people's questions).
+
+    >>> rng = np.random.default_rng(0); X = np.r_[rng.normal(0, 1, (60, 7)), rng.normal(3, 1, (60, 7))]
+    >>> y = np.r_[np.zeros(60), np.ones(60)]; every = np.ones(120, bool)
+    >>> cv = cross_validate(X, y, ~every, every, keep=0.95, seeds=(0,), steps=300)
+    >>> cv["out_of_scope_refused"] > 0.9, cv["false_refusals"] < 0.2
+    (True, True)
+    """
+    fr, refused = [], []
+    for seed in seeds:
+        fold = np.random.default_rng(seed).integers(0, folds, len(y))
+        found = np.zeros(len(y), bool)
+        for k in range(folds):
+            train = (fold != k) & ~forced
+            weights, bias = fit(X[train], y[train], steps=steps)
+            a = answerability_of(X, weights, bias)
+            t = threshold_keeping(a[train & real], y[train & real], keep)
+            test = fold == k
+            found[test] = (a[test] >= t) & ~forced[test]
+        fr.append(float((~found)[real & (y == 0)].mean()))
+        refused.append(float((~found)[real & (y == 1)].mean()))
+    return {"keep": keep, "folds": folds, "assignments": len(seeds),
+            "false_refusals": round(float(np.mean(fr)), 3), "out_of_scope_refused": round(float(np.mean(refused)), 3)}
+
+
 def calibrate(retriever: Retriever, gold: list[GoldQuestion], pseudo: int, keep: float,
-              sources: list[str]) -> tuple[Calibration, Neighbours, dict]:
+              sources: list[str], cv: bool = True) -> tuple[Calibration, Neighbours, dict]:
     """Fitted with the training questions as the reference questions of the ``neighbours``
     feature (each skips itself, so its features are those a new question would get); the
     retriever uses them from then on."""
@@ -114,7 +152,10 @@ def calibrate(retriever: Retriever, gold: list[GoldQuestion], pseudo: int, keep:
                  "out_of_scope": int((y == 1).sum()), "keep": keep}
     cal = Calibration(model=retriever.index.manifest["model"], weights=weights, bias=bias, threshold=t, fitted_on=fitted_on,
                       neighbours_file=neighbours_file(retriever.index.manifest["model"]))
-    return cal, retriever.neighbours, report(a, y, forced, t)
+    fit_report = report(a, y, forced, t)
+    if cv:
+        fit_report["cv"] = cross_validate(X, y, forced, real, keep)
+    return cal, retriever.neighbours, fit_report
 
 
 def neighbours_file(model: str) -> str:
