@@ -92,6 +92,80 @@ def test_conflicting_figures_are_all_shown_with_their_sources(qa):
     assert conflict.topic and ("企业开办" in conflict.topic or "开办企业" in conflict.topic)
 
 
+def _clause(doc_id: str, region: str, text: str):
+    from qa_service.compose.conflicts import Sourced
+    from qa_service.models import Document, Item
+
+    d = Document(id=doc_id, title=f"{region}优化营商环境实施方案", source_file="x", date="2023", region=region)
+    it = Item(id=f"{doc_id}:s1", doc_id=doc_id, kind="measure", path=["1."], text=text, source_file="x", line_start=1, line_end=1)
+    return d, it, Sourced
+
+
+def _sources(*clauses: tuple[str, str, str]):
+    out = []
+    for n, (doc_id, region, text) in enumerate(clauses, start=1):
+        d, it, sourced = _clause(doc_id, region, text)
+        out.append(sourced(n, d, it, text))
+    return out
+
+
+def test_cited_figures_of_different_sub_cases_or_measures_are_no_conflict():
+    """The composer's own conflict (figures of the cited sentences) pairs figures only when the
+    figure table reads them as one measure and one sub-case (fixture clauses, no index)."""
+    from qa_service.compose.conflicts import find_conflict
+
+    topic, time_ = ["工程建设项目审批", "审批时间"], {"time"}
+    cases = _sources(("a", "甲市", "社会投资小型低风险工程建设项目审批时间压减到40个工作日。"),
+                     ("b", "乙区", "政府投资工程建设项目审批时间压减至85个工作日。"))
+    assert find_conflict(topic, time_, cases) is None
+    areas = _sources(("a", "甲市", "农村地区用户年均停电时间压减至15个小时以内。"),
+                     ("b", "乙区", "主城区用户年均停电时间压减至1小时以内。"))
+    assert find_conflict(["停电时间"], time_, areas) is None
+    same = _sources(("a", "甲市", "政府投资工程建设项目审批时间压减至85个工作日。"),
+                    ("b", "乙区", "政府投资工程建设项目审批时间压减至90个工作日。"))
+    c = find_conflict(topic, time_, same)
+    assert c is not None and {v.value for v in c.values} == {"85个工作日", "90个工作日"}
+    assert {v.subcase for v in c.values} == {"政府投资项目"} and "政府投资项目" in c.topic
+
+
+def _conflict_rows(qa, a) -> list:
+    by_n = {c.n: c for c in a.citations}
+    out = []
+    for v in a.conflicts[0].values:
+        rows = [r for r in qa.index.figures.by_item.get(by_n[v.citation_n].item_id, [])
+                if r.text == v.value or v.value.endswith(r.text) or r.text.endswith(v.value)]
+        assert rows, (v, a.answer)
+        out.append(rows)
+    return out
+
+
+def test_no_answer_sets_figures_of_different_sub_cases_against_each_other(qa):
+    """Over the real index: every measure two or more documents give a figure for is asked
+    about (多少 and 多久), and every conflict an answer shows pairs rows of one measure, one
+    sub-case and one unit class — whichever path (figure table or cited sentences) made it."""
+    from qa_service.figures.keys import comparison_class
+    from qa_service.figures.table import comparable
+
+    table = qa.index.figures
+    docs: dict[str, set[str]] = {}
+    for r in table.rows:
+        if comparable(r):
+            docs.setdefault(r.measure_key or r.measure_norm, set()).add(r.doc_id)
+    measures = sorted(m for m, ds in docs.items() if len(ds) >= 2)
+    assert len(measures) >= 10, measures
+    shown = 0
+    for m in measures:
+        for q in (f"{m}是多少", f"{m}要多久"):
+            a = qa.ask(q)
+            if not a.conflicts:
+                continue
+            shown += 1
+            keys = [{(r.measure_key or r.measure_norm, r.subcase, comparison_class(r.unit_class)) for r in rows}
+                    for rows in _conflict_rows(qa, a)]
+            assert set.intersection(*keys), (q, a.conflicts[0], keys)
+    assert shown >= 5, shown
+
+
 # -- every figure traceable to a cited clause ------------------------------------------------
 @pytest.mark.parametrize("row", ALL_QUESTIONS, ids=[r["id"] for r in ALL_QUESTIONS])
 def test_every_answer_is_grounded_or_an_honest_refusal(qa, row):

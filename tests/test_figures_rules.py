@@ -330,3 +330,10 @@ def test_a_week_is_a_length_of_time_unless_it_starts_a_word():
     got = described("整改情况需于通报后两周内报送")
     assert got[0][:2] == (2.0, "其他") and "整改情况" in got[0][2]
     assert described("完善园区周边配套，加强一周年评估") == []
+
+
+def test_an_approximator_is_the_comparator_not_part_of_the_measure():
+    assert figures("联合抽查检查对象占比近10%")[0][2:5] == ("联合抽查检查对象占比", "commitment", "近")
+    assert figures("培训人数约3000人")[0][2] == "培训人数"
+    # a word that ends in 约 or 近 is no approximator
+    assert figures("提前预约1天")[0][2:5] == ("提前预约", "commitment", "")

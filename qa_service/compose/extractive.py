@@ -64,14 +64,17 @@ def compose(question: str, result: SearchResult, *, hotline: str = "12345", figu
         topic = topic_terms(plan, picks[0].sentence)
         picks = answering_figures(picks, ask, topic)
         picks += other_documents_figures(picks, ask, topic)
-    conflict, excerpts = differing_figures(picks, ask, hotline)
+    conflict, excerpts = differing_figures(picks, ask, hotline, figures)
     return render(question, result, picks, ask.units, conflict, excerpts)
 
 
-def differing_figures(picks: list[Pick], ask: Ask, hotline: str) -> tuple[Conflict | None, dict[int, str]]:
-    """Two cited documents giving different figures for the topic, and the part of each
-    cited sentence that states its figure (by citation number)."""
+def differing_figures(picks: list[Pick], ask: Ask, hotline: str,
+                      figures: FigureTable | None = None) -> tuple[Conflict | None, dict[int, str]]:
+    """Two cited documents giving different figures for one measure and sub-case of the topic,
+    and the part of each cited sentence that states its figure (by citation number)."""
     sources = [Sourced(n, p.hit.document, p.hit.item, p.sentence) for n, p in enumerate(picks, start=1)]
     topic = topic_terms(ask.plan, picks[0].sentence if picks else "")
-    conflict = find_conflict(topic, ask.intents, sources, hotline, ask.plan.regions, ask.plan.normalized) if topic else None
+    rows_of = (lambda s: figures.by_item.get(s.item.id, [])) if figures is not None else None
+    conflict = find_conflict(topic, ask.intents, sources, hotline, ask.plan.regions, ask.plan.normalized,
+                             rows_of=rows_of) if topic else None
     return conflict, {s.n: s.excerpt for s in sources}

@@ -183,7 +183,7 @@ def _value(r: FigureRow) -> str:
     v = r.text
     if r.comparator in ("以内", "内", "以上", "以下", "左右", "之内"):
         v += r.comparator
-    elif r.comparator in ("不超过", "不少于", "不低于", "控制在"):
+    elif r.comparator in ("不超过", "不少于", "不低于", "控制在", "接近", "将近", "近", "大约", "约", "逾"):
         v = r.comparator + v
     notes = [n for n in (r.qualifier, validity_note(r)) if n]
     return v + (f"（{'，'.join(notes)}）" if notes else "")

@@ -13,7 +13,10 @@ from .numbers import SET_CLASSES, SETTING_VERB, TIME_CLASSES, RawFigure
 BEFORE_VERBS = re.compile(
     r"(压减至|压减到|压减|压缩至|压缩到|压缩为|压缩|缩短至|缩短到|缩短|减少到|减少至|减少|降低至|降低到|降至|降低|"
     r"提高至|提高到|提升至|提高|提升|控制在|(?:最高|最低)?(?:不得|不)(?:超过|少于|低于|高于)|低于|小于|高于|超过|达到|达|突破|增长至|增至|"
-    r"增长|增加|新增|稳定在|保持在|实现|确保|为|在|由)$"
+    r"增长|增加|新增|稳定在|保持在|实现|确保|为|在|由|"
+    # approximators (近10%, 约3天, 逾百家) say how exact the figure is, not what it measures; 附近,
+    # 预约, 签约 … are words of their own
+    r"接近|将近|(?<![最附邻亲])近|大约|(?<![预签合契节制公条违履特邀相])约|逾)$"
 )
 # 最多跑一次, 至少开展1次: a bound adverb before the verb whose times are counted
 _BOUND_ADVERB = re.compile(r"(最多|至少|最少)(?P<act>[\u4e00-\u9fff]{0,2})$")
