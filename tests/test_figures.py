@@ -137,6 +137,25 @@ def test_business_start_up_answer_shows_every_place(qa):
         assert v.value in c.text and v.region == c.region and v.date == c.date and v.doc_title
 
 
+def test_every_figure_line_of_an_example_says_it_is_no_shaanxi_rule(qa):
+    """Every figure of the real table from another province's practice or a case report, shown
+    as an answer line, carries its label; and so does the front page's own question when it
+    reaches the 高新区 case (开办企业全流程2小时办结, a result, not a time limit)."""
+    from qa_service.compose.figure_answer import _group_line
+    from qa_service.figures.table import ANSWERING_KINDS
+    from qa_service.models import Scope
+
+    examples = [r for r in qa.index.figures.rows if r.scope != Scope.rule and r.kind in ANSWERING_KINDS]
+    assert len({r.scope for r in examples}) == 2, "the 782号 notice holds other provinces' practices and case reports"
+    for r in examples:
+        line = _group_line([r], {r.item_id: 1}, False)
+        label = "【省外经验，非陕西规定】" if r.scope == Scope.other_province else "【典型案例，不是规定】"
+        assert label in line, line
+    a = qa.ask("西安办营业执照要几天")
+    line = next(x for x in a.direct.splitlines() if "2小时" in x)
+    assert "【典型案例" in line, a.direct
+
+
 def test_the_askers_region_comes_first_and_ended_plans_are_marked(qa):
     from qa_service.models import SearchFilters
 

@@ -171,11 +171,16 @@ def _picks(groups: list[list[FigureRow]], result: SearchResult) -> tuple[list[Pi
     return picks, numbers
 
 
+# a figure that is not a Shaanxi rule says so wherever it is shown: another province's practice,
+# or what one place achieved (a case report's 2小时办结 is a result, not a promise)
+SCOPE_LABELS = {Scope.other_province: "【省外经验，非陕西规定】", Scope.case_study: "【典型案例，不是规定】"}
+
+
 def _where(r: FigureRow) -> str:
     year = (r.date or "")[:4]
     bits = [r.region or "未注明地区", f"《{r.doc_title}》" + (f"（{year}年）" if year else "")]
-    if r.scope == Scope.other_province:
-        bits.insert(0, "【省外经验，非陕西规定】")
+    if label := SCOPE_LABELS.get(r.scope):
+        bits.insert(0, label)
     return "".join(bits)
 
 

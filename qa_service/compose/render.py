@@ -113,6 +113,8 @@ def figure_reply(question: str, result: SearchResult, fa: FigureAnswer, hotline:
         prefix = f"{region_label(p.hit)}{label}" if several else f"根据{label}"
         if p.hit.item.scope == Scope.other_province:
             prefix = f"【省外经验，不是陕西的规定】{prefix}"
+        elif p.hit.item.scope == Scope.case_study:
+            prefix = f"【典型案例】{prefix}"
         lines.append(f"{prefix}：{without_notes(p.sentence)}[{n}]")
     if fa.conflicts:
         lines.append(explain_rows([r for p in fa.picks for r in p.rows], hotline))
