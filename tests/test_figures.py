@@ -174,6 +174,32 @@ def test_sub_cases_are_separate_lines_never_one_disagreement(qa):
     assert not any("无外线工程" in line and "有外线工程" in line for line in lines)
 
 
+def test_a_named_case_keeps_its_narrower_cases(qa):
+    """低压 asked: the low-voltage cases the documents tell apart (低压非居民用户) answer, the
+    general and high-voltage lines do not."""
+    a = qa.ask("低压用户办电要多久")
+    lines = a.direct.splitlines()
+    assert lines and all("低压" in line for line in lines), a.direct
+
+
+def test_a_kind_of_a_measure_answers_under_its_own_name(qa):
+    """Every measure the lexicon declares a kind of another (抵押登记 of 不动产登记): asked about the
+    broader one, the answer says the documents give none of its own and names the kind on its
+    line, never the kind's figure as the broader measure's."""
+    lx = measures()
+    kinds = [m for m in lx.measures if m.part_of]
+    assert kinds
+    for m in kinds:
+        assert m.part_of in {x.key for x in lx.measures}, m
+        a = qa.ask(f"{m.part_of}要多久")
+        lines = a.direct.splitlines()
+        assert lines[0].startswith(f"文件没有写明{m.part_of}本身"), a.direct
+        assert any(line.startswith(f"{m.key}：") for line in lines[1:]), a.direct
+        assert not any(line.startswith(f"{m.part_of}：") for line in lines), a.direct
+        # the kind asked by name: no such preface
+        assert not qa.ask(f"{m.key}要多久").direct.startswith("文件没有写明"), m.key
+
+
 def test_a_clause_without_the_amount_says_so(qa):
     """Asked for an amount that the answering clause does not give, the answer says so and
     quotes no other programme's amount."""

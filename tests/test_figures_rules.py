@@ -337,3 +337,16 @@ def test_an_approximator_is_the_comparator_not_part_of_the_measure():
     assert figures("培训人数约3000人")[0][2] == "培训人数"
     # a word that ends in 约 or 近 is no approximator
     assert figures("提前预约1天")[0][2:5] == ("提前预约", "commitment", "")
+
+
+def test_a_time_naming_its_own_quantity_keeps_no_borrowed_key():
+    """Under a heading about connections (提升获得电力能力), a time whose words name another quantity
+    (年均停电时间, 故障维修响应时间) is not the connection time; a time naming only the procedure
+    (全流程审批时限, 报装时间) still takes the heading's measure."""
+    def key(sentence: str, context: str) -> list:
+        return [r.measure_key for r in extract_sentence(sentence, context) if r.kind != "date"]
+
+    assert key("用户年均停电时间压减至5个小时以内", "提升获得电力能力") == [None]
+    assert key("故障维修响应时间压减至1个小时以内", "压缩用水报装时间") == [None]
+    assert key("报装时间压减至3个工作日", "提升获得用水能力") == ["获得用水"]
+    assert key("全流程审批时限压缩至6个工作日", "优化工程建设项目审批") == ["工程建设项目审批"]

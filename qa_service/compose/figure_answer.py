@@ -41,8 +41,11 @@ def wanted_classes(intents: set[str], question: str) -> set[str]:
 
 def asked_measures(text: str) -> list[str]:
     """Measure keys a question names through one of the lexicon's aliases (its own words or
-    the policy terms its colloquial words were rewritten to)."""
-    return measures().measures_in(text)
+    the policy terms its colloquial words were rewritten to), then the narrower measures that
+    are kinds of them (不动产登记 asked: 抵押登记's own line answers too, named as such)."""
+    lx = measures()
+    keys = lx.measures_in(text)
+    return list(dict.fromkeys(keys + [k for key in keys for k in lx.kinds_of(key)]))
 
 
 def on_topic(keys: list[str], result: SearchResult, table: FigureTable, classes: set[str], depth: int = 3) -> bool:
@@ -91,7 +94,8 @@ def figure_answer(question: str, result: SearchResult, table: FigureTable, regio
         return None
     groups = _groups(rows, plan.normalized, regions)
     picks, numbers = _picks(groups, result)
-    direct = "\n".join(_group_line(g, numbers, len(groups) > 1) for g in groups)
+    lead = _only_kinds_line(plan.normalized, keys, groups, classes)
+    direct = "\n".join([*lead, *(_group_line(g, numbers, len(groups) > 1) for g in groups)])
     conflicts = [c for g in groups if (c := _conflict(g, numbers))]
     return FigureAnswer(direct=direct, picks=picks, conflicts=conflicts)
 
@@ -120,14 +124,13 @@ def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: se
 
 def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[list[FigureRow]]:
     """Rows by (measure, sub-case, unit); a sub-case the question names keeps only its group."""
-    lx = measures()
-    asked = {s.label for s in lx.subcases_in(question)}
+    asked = measures().subcases_in(question)
     by: dict[tuple, list[FigureRow]] = defaultdict(list)
     for r in rows:
         by[(r.measure_key or r.measure_norm, r.subcase, comparison_class(r.unit_class))].append(r)
     groups = list(by.values())
-    if asked and any(g[0].subcase in asked for g in groups):
-        groups = [g for g in groups if g[0].subcase in asked]
+    if asked and any(_of_case(g[0].subcase, asked) for g in groups):
+        groups = [g for g in groups if _of_case(g[0].subcase, asked)]
     for g in groups:
         g.sort(key=lambda r: _row_order(r, regions))
     # the asker's region first (its rows head their groups), then the general case before named
@@ -136,6 +139,24 @@ def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[li
     groups.sort(key=lambda g: (not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "",
                                g[0].measure_key is None, -len(g)))
     return _trim(groups)
+
+
+def _only_kinds_line(question: str, keys: list[str], groups: list[list[FigureRow]], classes: set[str]) -> list[str]:
+    """不动产登记 asked, only 抵押登记 has a figure: say that the broader measure has none of its own,
+    so the kind's figure is never read as every registration's (not when the kind is what was asked)."""
+    lx = measures()
+    broader = [k for k in keys if lx.kinds_of(k)]
+    shown = {g[0].measure_key for g in groups}
+    if not broader or shown & set(broader) or shown & set(lx.measures_in(question)):
+        return []
+    what = "时限" if classes <= TIME_CLASSES else "数字"
+    return [f"文件没有写明{'、'.join(broader)}本身的{what}，只写明了其中{'、'.join(k for k in shown if k)}的："]
+
+
+def _of_case(subcase: str, asked: list) -> bool:
+    """Is a row's sub-case one the question names, or a narrower case of it (低压 asked:
+    低压非居民用户 and 低压小微企业 are low-voltage cases too)?"""
+    return bool(subcase) and any(subcase == s.label or s.pattern.search(subcase) for s in asked)
 
 
 def _trim(groups: list[list[FigureRow]]) -> list[list[FigureRow]]:

@@ -242,7 +242,17 @@ def _measure_key(f: RawFigure, subject: str, earlier: str, context: str) -> str 
     if key is None and (named_time or generic):
         # 全流程审批时限, 无外线施工的报装时间, 办理环节: whose? the sentence's earlier topic, else the heading's
         key = lx.measure_of(earlier) or lx.measure_of(context)
+        if key and named_time and not generic and not _said_of(subject, lx.aliases(key)):
+            key = None  # 用户年均停电时间 under 提升获得电力能力: outage hours are no connection time
     return key
+
+
+def _said_of(subject: str, aliases: tuple[str, ...]) -> bool:
+    """Does the word before a time's 时间/时限 name the borrowed measure's procedure (报装 of 用电报装,
+    办电) or say nothing of its own (审批, 办理, 全流程)? 停电 of 年均停电时间 names another quantity."""
+    head = re.sub(r"(?:时间|时限|用时|时长)$", "", subject)
+    word = head[-2:]
+    return not word or bool(_GENERIC.match(word)) or any(word in a for a in aliases)
 
 
 def _qualifier(f: RawFigure, subject_text: str, after: str, hedge: str) -> str:

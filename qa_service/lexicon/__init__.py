@@ -39,6 +39,7 @@ class Measure:
     key: str
     aliases: tuple[str, ...]
     source: str
+    part_of: str | None = None  # the broader measure this one is a kind of (抵押登记 of 不动产登记)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class MeasureLexicon:
         hits = sorted(((len(a), k) for a, k in self._by_alias.items() if a in text), reverse=True)
         return list(dict.fromkeys(k for _, k in hits))
 
+    def kinds_of(self, key: str) -> list[str]:
+        """The narrower measures that are kinds of ``key`` (不动产登记 -> 抵押登记)."""
+        return [m.key for m in self.measures if m.part_of == key]
+
     def aliases(self, key: str) -> tuple[str, ...]:
         return next((m.aliases for m in self.measures if m.key == key), ())
 
@@ -95,7 +100,7 @@ class MeasureLexicon:
 @lru_cache(maxsize=1)
 def measures() -> MeasureLexicon:
     data = tomllib.loads((HERE / "measures.toml").read_text(encoding="utf-8"))
-    ms = tuple(Measure(m["key"], tuple(m["aliases"]), m["source"]) for m in data.get("measure", []))
+    ms = tuple(Measure(m["key"], tuple(m["aliases"]), m["source"], m.get("part_of")) for m in data.get("measure", []))
     subs = tuple(Subcase(re.compile(s["pattern"]), s["label"], s["dimension"], s["source"]) for s in data.get("subcase", []))
     by_alias = {a: m.key for m in ms for a in m.aliases}
     folds = {t: f["to"] for f in data.get("fold", []) for t in f["terms"]}
