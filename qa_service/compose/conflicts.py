@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..figures.table import build_rows, comparable, conflict_key, validity_note
-from ..models import Conflict, ConflictValue, Document, FigureRow, Item, Level, Scope
+from ..models import Conflict, ConflictValue, Document, FigureRow, Item, Level
 from .sentences import topic_figure, units_for
 
 SPECIFICITY = {Level.district: 3, Level.new_area: 3, Level.city: 2, Level.province: 1, None: 0}
