@@ -180,6 +180,9 @@ def test_a_named_case_keeps_its_narrower_cases(qa):
     a = qa.ask("低压用户办电要多久")
     lines = a.direct.splitlines()
     assert lines and all("低压" in line for line in lines), a.direct
+    # the case asked by name comes before its narrower cases
+    first = qa.ask("社会投资项目审批要多久").direct.splitlines()[0]
+    assert first.startswith("工程建设项目审批（社会投资项目）"), first
 
 
 def test_a_kind_of_a_measure_answers_under_its_own_name(qa):

@@ -136,7 +136,9 @@ def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[li
     # the asker's region first (its rows head their groups), then the general case before named
     # sub-cases, then by how many documents say it
     asker = tuple(regions)
-    groups.sort(key=lambda g: (not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "",
+    named = {s.label for s in asked}  # the case asked by name before its narrower cases
+    groups.sort(key=lambda g: (bool(named) and g[0].subcase not in named,
+                               not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "",
                                g[0].measure_key is None, -len(g)))
     return _trim(groups)
 

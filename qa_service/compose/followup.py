@@ -18,6 +18,12 @@ itself: the topic (when only a region is new) or the region and what was asked
 '个体户转企业 这个找市场监管局哪个处办'
 >>> resolve("那注销呢？", ["企业开办" * 30, "甲" * 40], has_topic=lambda q: "注销" in q, context_chars=10)   # the topic comes first
 '注销 企业开办企业开办企业'
+>>> resolve("社会投资的呢", ["政府投资项目审批要多久"])   # only a case is new: the same question for it
+'社会投资 项目审批要多久'
+>>> resolve("那有外线的呢？", ["无外线用气报装要几天"])
+'有外线 用气报装要几天'
+>>> resolve("那政府投资项目呢", ["企业开办要几天"])   # a case of another measure: a new topic
+'政府投资项目 要几天'
 """
 from __future__ import annotations
 
@@ -54,6 +60,28 @@ def _previous_topic(prev: str, question: str) -> str:
     return _TAIL.sub("", re.sub(r"[吗嘛呢啊？?。！!]+$", "", text)).strip(" ，,")
 
 
+def _names_only_a_case(text: str) -> bool:
+    """Does the text name one of the lexicon's sub-cases and nothing else (社会投资的, 有外线的)?"""
+    lx = lexicon.measures()
+    if not lx.subcases_in(text):
+        return False
+    return not re.sub(r"[的那个项目工程用户呢]", "", _strip_cases(text))
+
+
+def _same_distinction(case: str, prev: str) -> bool:
+    """Did the previous question name a measure and a case of the same distinction (项目类型,
+    外线)? 政府投资项目呢 after 企业开办要几天 is a new topic, not 企业开办 for government projects."""
+    lx = lexicon.measures()
+    asked = {s.dimension for s in lx.subcases_in(prev)}
+    return bool(lx.measures_in(prev)) and any(s.dimension in asked for s in lx.subcases_in(case))
+
+
+def _strip_cases(text: str) -> str:
+    for s in lexicon.measures().subcases:
+        text = s.pattern.sub("", text)
+    return text.strip()
+
+
 def is_followup(question: str) -> bool:
     q = question.strip()
     return len(q) <= 14 and bool(_LEAD.match(q) or re.search(r"呢[？?]?$", q))
@@ -84,6 +112,10 @@ def resolve(question: str, history: list[str], has_topic: Callable[[str], bool] 
     if new.regions and not rest:
         # only a place is new: ask the previous question there
         return f"{core} {_strip_regions(prev) or prev}"
+    if _names_only_a_case(rest) and _same_distinction(rest, prev):
+        # only another case of what was asked before is new (社会投资的呢 after 政府投资项目审批要多久):
+        # the previous question, for that case instead of its own
+        return f"{core} {_strip_cases(prev)}"
     if has_topic is not None and not has_topic(core):
         # 「谁负责牵头呢」 asks about the previous turn's topic, not about nothing
         return f"{_previous_topic(prev, question)} {core}".strip()
