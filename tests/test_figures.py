@@ -180,9 +180,13 @@ def test_a_named_case_keeps_its_narrower_cases(qa):
     a = qa.ask("低压用户办电要多久")
     lines = a.direct.splitlines()
     assert lines and all("低压" in line for line in lines), a.direct
-    # the case asked by name comes before its narrower cases
-    first = qa.ask("社会投资项目审批要多久").direct.splitlines()[0]
-    assert first.startswith("工程建设项目审批（社会投资项目）"), first
+    # the case asked by name comes before its narrower cases, the nearest of them (fewest words
+    # added to the asked one) first
+    lines = qa.ask("社会投资项目审批要多久").direct.splitlines()
+    assert lines[0].startswith("工程建设项目审批（社会投资项目）"), lines
+    cases = [re.match(r"^[^（：]*（([^）]*)）", line).group(1) for line in lines[1:]]
+    assert len(cases) >= 2 and all("社会" in c and "投资" in c for c in cases), lines
+    assert [len(c) for c in cases] == sorted(len(c) for c in cases), cases
 
 
 def test_a_kind_of_a_measure_answers_under_its_own_name(qa):

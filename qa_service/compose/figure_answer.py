@@ -136,8 +136,10 @@ def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[li
     # the asker's region first (its rows head their groups), then the general case before named
     # sub-cases, then by how many documents say it
     asker = tuple(regions)
-    named = {s.label for s in asked}  # the case asked by name before its narrower cases
-    groups.sort(key=lambda g: (bool(named) and g[0].subcase not in named,
+    # the case asked by name before its narrower cases, the nearest of them (fewest words added:
+    # 一般社会投资项目 before 社会投资小型低风险项目 for 社会投资项目) first
+    named = {s.label for s in asked}
+    groups.sort(key=lambda g: (bool(named) and g[0].subcase not in named, len(g[0].subcase) if named else 0,
                                not (asker and (g[0].region or "").startswith(asker)), g[0].subcase != "",
                                g[0].measure_key is None, -len(g)))
     return _trim(groups)
