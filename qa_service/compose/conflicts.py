@@ -31,13 +31,6 @@ class Sourced:
     excerpt: str = ""  # the part of the sentence that gives the figure
 
 
-def _unit_class(value: str) -> str:
-    from .sentences import figures
-
-    fs = figures(value)
-    return fs[0].unit_class if fs else "other"
-
-
 def find_conflict(topic_terms: list[str], intents: set[str], sources: list[Sourced], hotline: str = "12345",
                   regions: list[str] | None = None, question: str = "",
                   rows_of: Callable[[Sourced], list[FigureRow]] | None = None) -> Conflict | None:
