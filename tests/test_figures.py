@@ -250,3 +250,24 @@ def test_a_measure_the_lexicon_does_not_name_is_compared_by_its_words(qa):
     assert a.conflicts and {v.value for v in a.conflicts[0].values} >= {"95%", "98%"}, a.answer
     first = a.answer.splitlines()[0]
     assert "渭滨区" in first and "西安市" in first and "已到期" in first
+
+
+def test_a_question_naming_several_cases_of_one_distinction_gets_each(qa, table):
+    """Every pair of cases the table gives figures for under one measure (政府投资 / 社会投资,
+    无外线 / 有外线 …), asked together: each case (or a narrower case of it) has its own line.
+    Until 2026-12 only the first case of a distinction was kept (14 of these 15 pairs lost one)."""
+    from collections import defaultdict
+    from itertools import combinations
+
+    lx = measures()
+    cases: dict[tuple, dict] = defaultdict(dict)
+    for r in table.rows:
+        if r.measure_key and r.kind == "commitment" and (s := lx.subcase_of(r.subcase)) and s.label == r.subcase:
+            cases[(r.measure_key, s.dimension)][s.label] = s
+    pairs = [(key, a, b) for (key, _), named in cases.items() for a, b in combinations(named.values(), 2)]
+    assert len(pairs) >= 10
+    for key, a, b in pairs:
+        direct = qa.ask(f"{a.label}和{b.label}的{lx.aliases(key)[0]}各要多久").direct or ""
+        shown = re.findall(r"（([^）]+)）[：，]", direct)
+        for s in (a, b):
+            assert any(s.pattern.search(c) for c in shown), (a.label, b.label, direct)

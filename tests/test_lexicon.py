@@ -81,3 +81,16 @@ def test_typos_homophones_and_glossary_reach_the_documents_terms():
     assert analyze("請問企業開辦要幾天").normalized == "企业开办要几天"
     assert "餐饮" in analyze("开个火锅店要办什么证").expansions
     assert "工资" in analyze("老板拖欠工钱怎么办").variants
+
+
+def test_a_question_names_every_case_once_and_a_negated_presence_is_the_absence_case():
+    lx = lexicon.measures()
+    labels = [s.label for s in lx.cases_named("无外线和有外线的用气报装各要几天")]
+    assert labels == ["无外线工程", "有外线工程"]
+    # a narrower case hides the broader one printed inside it, an overlapping one too
+    assert [s.label for s in lx.cases_named("社会投资小型低风险项目")] == ["社会投资小型低风险项目"]
+    assert [s.label for s in lx.cases_named("低压小微企业")] == ["低压小微企业"]
+    assert [s.label for s in lx.cases_named("一般社会投资项目和政府投资项目")] == ["一般社会投资项目", "政府投资项目"]
+    # people negate the presence (不用挖外线, 没有外线): that is the 无外线 case, not 有外线
+    assert [s.label for s in lx.cases_named("不用挖外线的话几天能通气")] == ["无外线工程"]
+    assert [s.label for s in lx.cases_named("没有外线要几天")] == ["无外线工程"]

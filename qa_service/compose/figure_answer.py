@@ -123,8 +123,8 @@ def _rows(keys: list[str], result: SearchResult, table: FigureTable, classes: se
 
 
 def _groups(rows: list[FigureRow], question: str, regions: list[str]) -> list[list[FigureRow]]:
-    """Rows by (measure, sub-case, unit); a sub-case the question names keeps only its group."""
-    asked = measures().subcases_in(question)
+    """Rows by (measure, sub-case, unit); the sub-cases the question names keep only their groups."""
+    asked = measures().cases_named(question)
     by: dict[tuple, list[FigureRow]] = defaultdict(list)
     for r in rows:
         by[(r.measure_key or r.measure_norm, r.subcase, comparison_class(r.unit_class))].append(r)
