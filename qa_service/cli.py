@@ -596,15 +596,19 @@ def eval_metamorphic(
 @eval_app.command("figures")
 def eval_figures(
     sample: Path = typer.Option(Path("eval/figures-sample.jsonl"), "--sample", help="hand-labelled figure sentences"),
+    second: Optional[Path] = typer.Option(None, "--second-labels",
+                                          help="a second labelling of the same sentences: report how far the two labellers agree"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Figure extraction precision and recall (value, unit, measure, sub-case) on the labelled
-    sample, its dev half, its held-out half and all of it."""
-    from .evaluation.figures import evaluate
+    sample, its dev half, its held-out half and all of it; with --second-labels, the agreement of
+    two labellers scored by the same rule, and the extractor against the second one."""
+    from .evaluation.figures import agreement, evaluate
 
-    if not sample.exists():
-        fail(f"样本文件不存在 / no such sample file: {sample}")
-    res = evaluate(sample, state.settings.corpus_dir)
+    for path in (sample, second):
+        if path is not None and not path.exists():
+            fail(f"样本文件不存在 / no such sample file: {path}")
+    res = agreement(sample, second, state.settings.corpus_dir) if second else evaluate(sample, state.settings.corpus_dir)
     print(json.dumps(res, ensure_ascii=False, indent=None if as_json else 2))
 
 

@@ -101,8 +101,31 @@ class Pair:
                 and same_subcase(lab.get("subcase", ""), r.subcase))
 
 
-def pair_sentence(sentence: str, labels: list[dict], context: str = "") -> list[Pair]:
-    rows = [r for r in extract_sentence(sentence, context) if r.kind != "date"]
+@dataclass(frozen=True)
+class LabelRow:
+    """A second labeller's figure read as an extracted row, so that two people's labels of one
+    sample are scored by the rule that scores the extractor (inter-annotator agreement)."""
+
+    text: str
+    value: float
+    value_max: float | None
+    unit_class: str
+    measure: str
+    subcase: str
+    kind: str
+    measure_key: None = None
+
+    @classmethod
+    def of(cls, lab: dict) -> "LabelRow":
+        vmax = lab.get("value_max")
+        return cls(lab.get("text", ""), float(lab["value"]), None if vmax is None else float(vmax), lab.get("unit_class", ""),
+                   lab.get("measure", ""), lab.get("subcase", ""), lab.get("kind", ""))
+
+
+def pair_sentence(sentence: str, labels: list[dict], context: str = "", rows: list | None = None) -> list[Pair]:
+    """Each label with the row of the sentence that states the same figure; ``rows`` default to
+    the extractor's (a second labeller's figures as ``LabelRow`` measure agreement)."""
+    rows = [r for r in (extract_sentence(sentence, context) if rows is None else rows) if r.kind != "date"]
     labels = [lab for lab in labels if lab.get("kind") != "date"]
     pairs, used = [], set()
     for lab in labels:
@@ -122,22 +145,53 @@ def _same_figure(lab: dict, r) -> bool:
 
 def evaluate(sample: Path, corpus_dir: Path) -> dict:
     """Scores for the dev half, the held-out half and all, each sentence read with its clause's headings."""
+    return evaluate_lines(_lines(sample), corpus_dir)
+
+
+def evaluate_lines(lines: list[dict], corpus_dir: Path) -> dict:
     from ..corpus.loader import load_corpus
 
     corpus = load_corpus(corpus_dir)
     out: dict[str, dict] = {}
-    lines = [json.loads(x) for x in Path(sample).read_text(encoding="utf-8").splitlines() if x.strip()]
     for x in lines:
         it = corpus.item(x["item_id"])
         x["context"] = "|".join([it.title or "", *it.heading_path]) if it else ""
     for part in ("dev", "held", "all"):
         rows = [x for x in lines if part == "all" or half(x["item_id"]) == part]
-        out[part] = _score(rows)
+        out[part] = _score([p for x in rows for p in pair_sentence(x["sentence"], x.get("figures", []), x.get("context", ""))], len(rows))
     return out
 
 
-def _score(lines: list[dict]) -> dict:
-    pairs = [p for x in lines for p in pair_sentence(x["sentence"], x.get("figures", []), x.get("context", ""))]
+def agreement(sample: Path, second: Path, corpus_dir: Path) -> dict:
+    """How far two labellers of the same sentences agree, scored as the extractor is (the first
+    labeller's figures are the labels, the second's the rows; ``other`` figures are no rows, as the
+    extractor writes none), and the extractor scored against the second labeller. Only sentences
+    both files hold count; each part reports its own sentences."""
+    first = {(x["item_id"], x["sentence"]): x for x in _lines(sample)}
+    both = [(first[k], x) for x in _lines(second) if (k := (x["item_id"], x["sentence"])) in first]
+    out: dict[str, dict] = {}
+    for part in ("dev", "held", "all"):
+        chosen = [(a, b) for a, b in both if part == "all" or half(a["item_id"]) == part]
+        if not chosen:
+            continue
+        rows = [[LabelRow.of(f) for f in b.get("figures", []) if f.get("kind") != "other"] for _, b in chosen]
+        humans = _score([p for (a, _), r in zip(chosen, rows) for p in pair_sentence(a["sentence"], a.get("figures", []), rows=r)],
+                        len(chosen))
+        out[part] = {"sentences": len(chosen), "labellers": _brief(humans),
+                     "extractor_vs_second": _brief(evaluate_lines([b for _, b in chosen], corpus_dir)["all"])}
+    return out
+
+
+def _brief(score: dict) -> dict:
+    return {k: score[k] for k in ("labelled_figures", "extracted_rows", "precision", "recall", "by_field_recall",
+                                  "keyed_rows", "keyed_precision")}
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in Path(path).read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def _score(pairs: list[Pair], sentences: int) -> dict:
     wanted = [p for p in pairs if p.label is not None and p.label.get("kind") != "other"]
     got = [p for p in pairs if p.row is not None and not (p.label is not None and p.label.get("kind") == "other"
                                                           and p.row.kind not in ("commitment", "count"))]
@@ -151,7 +205,7 @@ def _score(lines: list[dict]) -> dict:
     return {
         "keyed_rows": len(keyed),
         "keyed_precision": round(sum(p.right() for p in keyed) / len(keyed), 3) if keyed else None,
-        "sentences": len(lines),
+        "sentences": sentences,
         "labelled_figures": len(wanted),
         "extracted_rows": len(got),
         "precision": round(right_got / len(got), 3) if got else None,
