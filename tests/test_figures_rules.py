@@ -73,6 +73,10 @@ def test_respectively_pairs_each_value_with_its_listed_case():
     # the list is the subject: its shared noun is the measure, each item a case
     got = cases("城镇职工、城乡居民养老保险参保人数分别达到120万人、80万人")
     assert got == [(1.2e6, "养老保险参保人数", "城镇职工"), (8e5, "养老保险参保人数", "城乡居民")]
+    # a word of the shared noun that says how each figure is taken is every figure's qualifier, as
+    # it is for one figure (企业年均纳税时间 -> 企业纳税时间, 年均), not part of what is measured
+    got = [(r.value, r.measure, r.subcase, r.qualifier) for r in extract_sentence("城区、农村用户年均停电时间分别压减至3、10个小时以内")]
+    assert got == [(3.0, "用户停电时间", "城区", "年均"), (10.0, "用户停电时间", "农村", "年均")]
 
 
 def test_listed_values_share_the_first_ones_subject_and_comparator():

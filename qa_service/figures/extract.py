@@ -35,8 +35,8 @@ import re
 from ..lexicon import measures
 from .numbers import (AMOUNT_CLASSES, COUNT_CLASSES, DATE_RE, FIGURE_RE, LEVEL_RUN, TIME_CLASSES, UNIT_OF, RawFigure, is_date,
                       is_figure, in_quoted_name, values_of)
-from .words import (AFTER_WORDS, BREAKDOWN, ELIDED, PART, Last, trailing_noun, describe, has_content, kind_of, qualified_noun, respective,
-                    subject_of, words_before)
+from .words import (AFTER_WORDS, BREAKDOWN, ELIDED, PART, Last, trailing_noun, describe, has_content, inner_qualifier, kind_of,
+                    qualified_noun, respective, subject_of, words_before)
 
 __all__ = ["AMOUNT_CLASSES", "COUNT_CLASSES", "TIME_CLASSES", "RawFigure", "extract_sentence", "in_quoted_name"]
 
@@ -147,7 +147,11 @@ def _pair_respectively(sentence: str, figs: list[RawFigure]) -> None:
         if head and not f.measure_key:
             f.measure = head
         elif own_clause:  # one measure for all: the list's noun, the key it was read with
-            f.measure, f.measure_key = shared, after[-1].measure_key
+            # 用户年均停电时间分别压减至2、5、9、15个小时: 年均 says how each figure is taken, for every item
+            measure, inner = inner_qualifier(shared)
+            f.measure, f.measure_key = measure, after[-1].measure_key
+            if inner and inner not in f.qualifier:
+                f.qualifier = "；".join(q for q in (f.qualifier, inner) if q)
 
 
 def _cases_listed_with_figures(sentence: str, figs: list[RawFigure]) -> None:

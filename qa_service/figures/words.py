@@ -135,7 +135,7 @@ def subject_of(text: str) -> str:
 def describe(f: RawFigure, subject_text: str, sentence: str, clause_start: int, after: str, context: str) -> None:
     """Fill measure, measure key, sub-case and qualifier from the words around the figure."""
     subject, hedge = _unhedged(subject_of(subject_text))
-    subject, inner = _inner_qualifier(subject)
+    subject, inner = inner_qualifier(subject)
     hedge = "；".join(q for q in (hedge, inner) if q)
     if has_content(granted := subject.rsplit("给予", 1)[-1]) and granted != subject:
         subject = granted  # 对…的项目给予投资金额10%: what is granted is measured, not whom it is granted to
@@ -375,11 +375,11 @@ def _unhedged(subject: str) -> tuple[str, str]:
     return subject, ""
 
 
-def _inner_qualifier(subject: str) -> tuple[str, str]:
+def inner_qualifier(subject: str) -> tuple[str, str]:
     """企业年均纳税时间, 破产案件平均审理周期, 营业收入首次: a word inside the phrase that says how the
     figure is taken (figure_words.toml [inner_qualifiers]) is its qualifier, not part of what is measured.
 
-    >>> _inner_qualifier("企业年均纳税时间"), _inner_qualifier("年平均停电时间"), _inner_qualifier("平均")
+    >>> inner_qualifier("企业年均纳税时间"), inner_qualifier("年平均停电时间"), inner_qualifier("平均")
     (('企业纳税时间', '年均'), ('停电时间', '年平均'), ('平均', ''))
     """
     m = figure_words().inner_qualifiers.search(subject)
