@@ -94,3 +94,17 @@ def test_a_question_names_every_case_once_and_a_negated_presence_is_the_absence_
     # people negate the presence (不用挖外线, 没有外线): that is the 无外线 case, not 有外线
     assert [s.label for s in lx.cases_named("不用挖外线的话几天能通气")] == ["无外线工程"]
     assert [s.label for s in lx.cases_named("没有外线要几天")] == ["无外线工程"]
+
+
+def test_a_lexicon_phrase_inside_a_longer_word_does_not_speak_for_it():
+    """信用 maps to 信用修复 (colloquial.toml), but 信用卡 is another word: read inside it, the phrase
+    gives it no variant, so a credit-card question is not covered by the credit-repair clauses.
+    A phrase that is the word, or spans several words (开个公司), still does."""
+    from qa_service.retrieve.topic import Topic
+
+    def of(text: str, words: list[str]) -> Topic:
+        return Topic.of(text, segment=lambda s: words, tag=lambda w: "n", stop=frozenset())
+
+    assert of("信用卡逾期", ["信用卡", "逾期"]).variants["信用卡"] == ()
+    assert "信用修复" in of("信用怎么修复", ["信用", "怎么", "修复"]).variants["信用"]
+    assert "企业开办" in of("开个公司", ["开个", "公司"]).variants["开个"]

@@ -47,7 +47,7 @@ class Topic:
                 continue
             if _ASKING.search(w) or any(s < pos and start < e for s, e in asks):
                 continue
-            terms = [t for s, e, ts in spans if s < pos and start < e for t in ts] + list(cilin.get(w, ()))
+            terms = [t for s, e, ts in spans if _speaks_for(s, e, start, pos) for t in ts] + list(cilin.get(w, ()))
             words.append(w)
             variants[w] = tuple(dict.fromkeys(terms))
             if t is None or t.startswith(NOUN_TAGS):
@@ -66,6 +66,17 @@ class Topic:
     def absent(self, corpus_text: str) -> bool:
         """A topic noun the corpus never uses, even through a variant (最低工资, 签证)."""
         return any(not self.covered(n, corpus_text) for n in self.nouns)
+
+
+def _speaks_for(s: int, e: int, start: int, end: int) -> bool:
+    """Does a lexicon phrase at [s, e) speak for the word at [start, end)? When it overlaps it, unless
+    it lies inside the longer word: 信用 in 信用卡 is no 信用修复, 电力 in 电力线 no 获得电力.
+
+    >>> _speaks_for(0, 2, 0, 3), _speaks_for(0, 4, 0, 2), _speaks_for(1, 3, 0, 2), _speaks_for(0, 2, 0, 2)
+    (False, True, True, True)
+    """
+    inside = start <= s and e <= end and e - s < end - start
+    return s < end and start < e and not inside
 
 
 def _synonym_spans(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
