@@ -169,6 +169,7 @@ def agreement(sample: Path, second: Path, corpus_dir: Path) -> dict:
     both files hold count; each part reports its own sentences."""
     first = {(x["item_id"], x["sentence"]): x for x in _lines(sample)}
     both = [(first[k], x) for x in _lines(second) if (k := (x["item_id"], x["sentence"])) in first]
+    extractor = evaluate_lines([b for _, b in both], corpus_dir)  # split into the same halves by item id
     out: dict[str, dict] = {}
     for part in ("dev", "held", "all"):
         chosen = [(a, b) for a, b in both if part == "all" or half(a["item_id"]) == part]
@@ -177,8 +178,7 @@ def agreement(sample: Path, second: Path, corpus_dir: Path) -> dict:
         rows = [[LabelRow.of(f) for f in b.get("figures", []) if f.get("kind") != "other"] for _, b in chosen]
         humans = _score([p for (a, _), r in zip(chosen, rows) for p in pair_sentence(a["sentence"], a.get("figures", []), rows=r)],
                         len(chosen))
-        out[part] = {"sentences": len(chosen), "labellers": _brief(humans),
-                     "extractor_vs_second": _brief(evaluate_lines([b for _, b in chosen], corpus_dir)["all"])}
+        out[part] = {"sentences": len(chosen), "labellers": _brief(humans), "extractor_vs_second": _brief(extractor[part])}
     return out
 
 

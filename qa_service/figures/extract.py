@@ -206,12 +206,7 @@ def _cut_case(item: str, width: int) -> str:
 
 def _subcase_phrases(text: str) -> list[str]:
     """Every sub-case phrase of a text, in order, none inside another."""
-    spans: list[tuple[int, int, str]] = []
-    for s in measures().subcases:
-        for m in s.pattern.finditer(text):
-            if not any(a < m.end() and m.start() < b for a, b, _ in spans):
-                spans.append((m.start(), m.end(), m.group(0) if s.label == "$0" else s.label))
-    return [label for _, _, label in sorted(spans)]
+    return [case.label for case, _, _ in sorted(measures().case_spans(text), key=lambda c: c[1])]
 
 
 def _inherit_elided_measures(figs: list[RawFigure]) -> None:

@@ -96,28 +96,33 @@ class MeasureLexicon:
                 out[s.dimension] = Subcase(s.pattern, m.group(0), s.dimension, s.source) if s.label == "$0" else s
         return list(out.values())
 
+    def case_spans(self, text: str) -> list[tuple[Subcase, int, int]]:
+        """Every sub-case phrase of a text with where it is printed, in the order of the entries
+        (most specific first), none inside another: a phrase read by a more specific entry is not
+        read again by a broader one (低压小微 is not also 低压)."""
+        found: list[tuple[Subcase, int, int]] = []
+        for s in self.subcases:
+            for m in s.pattern.finditer(text):
+                if not any(m.start() < end and start < m.end() for _, start, end in found):
+                    case = Subcase(s.pattern, m.group(0), s.dimension, s.source) if s.label == "$0" else s
+                    found.append((case, m.start(), m.end()))
+        return found
+
     def cases_named(self, text: str) -> list[Subcase]:
-        """Every case a question names, each once, so that 政府投资和社会投资 asks for two cases of one
-        distinction. A phrase read by a more specific entry is not read again by a broader one
-        (低压小微 is not also 低压), nor is a broader case printed against a narrower one whose
-        label holds it (社会投资小型低风险项目 is one case).
+        """Every case a question names, each once, in the order printed, so that 政府投资和社会投资 asks
+        for two cases of one distinction. A broader case printed against a narrower one whose label
+        holds it is not read apart (社会投资小型低风险项目 is one case).
 
         >>> [s.label for s in measures().cases_named("政府投资和社会投资项目审批各要多久")]
         ['政府投资项目', '社会投资项目']
         >>> [s.label for s in measures().cases_named("社会投资小型低风险项目要多久")]
         ['社会投资小型低风险项目']
         """
-        found: list[tuple[Subcase, tuple[int, int]]] = []
-        for s in self.subcases:
-            for m in s.pattern.finditer(text):
-                if any(m.start() < end and start < m.end() for _, (start, end) in found):
-                    continue
-                if any(m.group(0) in a.label and m.end() >= start - 2 and m.start() <= end + 2
-                       for a, (start, end) in found if a.dimension == s.dimension):
-                    continue
-                case = Subcase(s.pattern, m.group(0), s.dimension, s.source) if s.label == "$0" else s
-                found.append((case, m.span()))
-        return list({c.label: c for c, _ in sorted(found, key=lambda f: f[1])}.values())
+        spans = self.case_spans(text)
+        kept = [(c, start) for i, (c, start, end) in enumerate(spans)
+                if not any(text[start:end] in a.label and end >= a_start - 2 and start <= a_end + 2
+                           for a, a_start, a_end in spans[:i] if a.dimension == c.dimension)]
+        return list({c.label: c for c, _ in sorted(kept, key=lambda k: k[1])}.values())
 
 
 @lru_cache(maxsize=1)
